@@ -1,0 +1,59 @@
+//! "Did you mean" suggestions for misspelt keys and values.
+
+/// The candidate closest to `word`, if it is close enough to be a plausible typo.
+pub(crate) fn closest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let lower = word.to_ascii_lowercase();
+    candidates
+        .into_iter()
+        .map(|candidate| {
+            let distance = strsim::damerau_levenshtein(&lower, &candidate.to_ascii_lowercase());
+            (distance, candidate)
+        })
+        .filter(|(distance, candidate)| *distance <= tolerance(word.len().max(candidate.len())))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+/// How many edits still count as a typo: one for short words, more for long ones.
+fn tolerance(len: usize) -> usize {
+    match len {
+        0..=5 => 1,
+        6..=10 => 2,
+        _ => 3,
+    }
+}
+
+/// `unknown key `x`; did you mean `y`?` or the list of what is accepted.
+pub(crate) fn unknown(what: &str, word: &str, expected: &[&str]) -> String {
+    match closest(word, expected.iter().copied()) {
+        Some(candidate) => format!("unknown {what} `{word}`; did you mean `{candidate}`?"),
+        None if expected.is_empty() => format!("unknown {what} `{word}`"),
+        None => format!(
+            "unknown {what} `{word}`; expected one of {}",
+            expected
+                .iter()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typos_find_their_key() {
+        let keys = ["provider", "builtin", "oidc", "serviceAccounts"];
+        assert_eq!(closest("serviceAcounts", keys), Some("serviceAccounts"));
+        assert_eq!(closest("servicAccounts", keys), Some("serviceAccounts"));
+        assert_eq!(closest("ServiceAccounts", keys), Some("serviceAccounts"));
+        assert_eq!(closest("provdier", keys), Some("provider"));
+        assert_eq!(closest("odic", keys), Some("oidc"));
+        assert_eq!(closest("clients", keys), None);
+    }
+}
