@@ -1,1 +1,82 @@
-//! placeholder
+//! `auth`: the token service `irsforge-auth` (SPEC §4). Service accounts authenticate with the
+//! OAuth2 client-credentials grant (RFC 6749 §4.4) and receive RS256 ledger JWTs that Canton
+//! participants verify against this service's JWKS.
+//!
+//! # In-process use
+//!
+//! ```no_run
+//! # async fn demo(config: shared_config::Config) -> Result<(), auth::AuthError> {
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+//! let options = auth::AuthOptions::new(config, "auth/service-accounts.yaml", "auth/keys");
+//! let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+//! let server = tokio::spawn(auth::run(listener, options, async { let _ = stopped.await; }));
+//! // … use http://127.0.0.1:<port>/auth/oauth/token …
+//! let _ = stop.send(());
+//! server.await.unwrap()?;
+//! # Ok(()) }
+//! ```
+//!
+//! [`run`] does the whole start-up (registry, cross-check, keys) and then serves until the
+//! shutdown future completes. [`AuthServer`] splits the two phases for the binary, which must
+//! check everything before it binds, and exposes the router for socket-less tests.
+//! [`reload_channel`] gives a trigger that reloads `service-accounts.yaml` and the key set
+//! the way SIGHUP does in the binary.
+//!
+//! # Layout
+//!
+//! - [`options`]: [`AuthOptions`], with defaults for workers, queue, throttle, proxies, clock.
+//! - [`server`]: start-up order ([`AuthServer::prepare`]), routes, graceful shutdown, [`run`].
+//! - [`registry`]: `service-accounts.yaml`, validated and cross-checked with `irsforge.yaml`;
+//!   verification with equal bcrypt work for known and unknown ids.
+//! - [`secret_hash`]: bcrypt hash syntax, `hash-secret`, and the 72-byte rule.
+//! - [`keys`]: the key directory (layout, atomic creation, rotation, retirement), RFC 7638
+//!   kids, the JWKS, and signing with aws-lc-rs.
+//! - `token`: the token endpoint: strict form parsing, client authentication, claims, minting.
+//! - `throttle`: failure throttling per source address and client id (GCRA, hand-written).
+//! - [`source_address`]: the TCP peer or, behind trusted proxies, the X-Forwarded-For hop.
+//! - `verification_pool`: low-priority bcrypt threads behind a bounded queue (load shedding).
+//! - `routes`: JWKS, RFC 8414 metadata, health, metrics; `metrics`: per-server Prometheus
+//!   recorder; `state`: what handlers share and the reload that swaps it.
+//! - [`reload`], [`clock`], [`error`]: reload trigger, injectable clock, [`AuthError`].
+//! - [`cli`]: the binary's commands (`hash-secret`, `check`, `keys rotate|retire`, serve).
+//!
+//! # Decisions
+//!
+//! - **Signing backend.** aws-lc-rs signs (constant-time RSA, BoringSSL lineage), with the
+//!   key parsed once at start-up. The `rsa` crate 0.9 is open to the Marvin timing attack
+//!   (RUSTSEC-2023-0071) and is not used; `jsonwebtoken` only verifies, in tests.
+//! - **Equal work.** A failed attempt always costs as many bcrypt verifications as the account
+//!   with the most hashes has, at the registry's highest cost, using a dummy hash for padding
+//!   and for unknown ids; a secret longer than 72 bytes never matches but costs the same.
+//! - **Throttling exemption.** A (client id, address) pair that succeeded within 30 minutes is
+//!   exempt from the per-client-id limit, so failures sprayed from elsewhere cannot lock the
+//!   real client out; the per-address limit still applies to it.
+//! - **Priorities.** bcrypt threads run at nice +19; the async workers that answer health and
+//!   JWKS always win the CPU, and bcrypt uses whatever is left.
+//! - **No revocation.** Tokens are short-lived by design; SPEC §4.
+
+pub mod cli;
+pub mod clock;
+pub mod error;
+pub mod keys;
+mod metrics;
+pub mod options;
+pub mod registry;
+pub mod reload;
+mod routes;
+pub mod secret_hash;
+pub mod server;
+pub mod source_address;
+mod state;
+mod throttle;
+mod token;
+mod verification_pool;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::AuthError;
+pub use options::AuthOptions;
+pub use reload::{ReloadOutcome, ReloadRequests, ReloadTrigger, reload_channel};
+pub use server::{AuthServer, JWKS_PATH, TOKEN_PATH, run};
+pub use source_address::TrustedProxies;
+pub use throttle::ThrottleLimits;
+pub use token::MAX_BODY_BYTES;

@@ -1,0 +1,296 @@
+//! The command line of `irsforge-auth` and what each command does. `main.rs` only parses,
+//! installs logging, runs [`execute`] on a runtime and prints its result.
+//!
+//! Every path has a flag and an environment variable, so a service manager can set either.
+
+use std::io::{IsTerminal, Read};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use shared_config::{Config, ProcessEnv};
+
+use crate::error::AuthError;
+use crate::keys;
+use crate::options::AuthOptions;
+use crate::registry::Registry;
+use crate::reload::reload_channel;
+use crate::secret_hash::{self, DEFAULT_COST};
+use crate::server::AuthServer;
+use crate::source_address::TrustedProxies;
+use crate::throttle::ThrottleLimits;
+
+/// `irsforge-auth`: OAuth2 client-credentials token service minting RS256 Canton ledger JWTs.
+#[derive(Debug, Parser)]
+#[command(name = "irsforge-auth", version, about)]
+pub struct Cli {
+    /// irsforge.yaml.
+    #[arg(long, env = "IRSFORGE_CONFIG_PATH", default_value = shared_config::DEFAULT_CONFIG_PATH, global = true)]
+    pub config: PathBuf,
+    /// The service-account registry.
+    #[arg(
+        long,
+        env = "IRSFORGE_SERVICE_ACCOUNTS_PATH",
+        default_value = "auth/service-accounts.yaml",
+        global = true
+    )]
+    pub service_accounts: PathBuf,
+    /// The key directory (private.pem, public.pem, kid.txt, published/).
+    #[arg(
+        long,
+        env = "IRSFORGE_KEYS_DIR",
+        default_value = "auth/keys",
+        global = true
+    )]
+    pub keys: PathBuf,
+    /// Log format: JSON lines (default) or human-readable.
+    #[arg(long, value_enum, default_value_t = LogFormat::Json, global = true)]
+    pub log_format: LogFormat,
+    /// Settings of the server (no subcommand).
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    /// What to do; serves when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// How log lines look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One JSON object a line, each with an `event` field.
+    Json,
+    /// Plain text for a terminal.
+    Human,
+}
+
+/// Settings of the server.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Listen port; default auth.builtin.port.
+    #[arg(long, env = "AUTH_PORT")]
+    pub port: Option<u16>,
+    /// Listen address.
+    #[arg(long, env = "AUTH_BIND", default_value_t = IpAddr::V4(Ipv4Addr::UNSPECIFIED))]
+    pub bind: IpAddr,
+    /// Failed attempts a minute per source address before 429; 0 disables.
+    #[arg(long, env = "AUTH_THROTTLE_ADDR_PER_MIN", default_value_t = 60)]
+    pub throttle_addr_per_min: u32,
+    /// Failed attempts a minute per client id before 429; 0 disables.
+    #[arg(long, env = "AUTH_THROTTLE_CLIENT_PER_MIN", default_value_t = 30)]
+    pub throttle_client_per_min: u32,
+    /// Comma-separated proxy addresses or CIDR networks whose X-Forwarded-For is believed.
+    #[arg(long, env = "AUTH_TRUSTED_PROXIES", default_value = "", value_parser = TrustedProxies::parse_list)]
+    pub trusted_proxies: TrustedProxies,
+    /// bcrypt worker threads; default one per core.
+    #[arg(long, env = "AUTH_BCRYPT_WORKERS")]
+    pub bcrypt_workers: Option<usize>,
+    /// Token requests that may wait for a bcrypt worker before 503; default 4 per worker.
+    #[arg(long, env = "AUTH_BCRYPT_QUEUE")]
+    pub bcrypt_queue: Option<usize>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the bcrypt hash of a secret read from stdin (or prompted for without echo).
+    HashSecret {
+        /// bcrypt cost.
+        #[arg(long, default_value_t = DEFAULT_COST)]
+        cost: u32,
+    },
+    /// Validate the config, the registry, their agreement and the key directory; bind nothing.
+    Check,
+    /// Manage signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// `keys` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Make a new active key; the previous public key stays in the JWKS.
+    Rotate,
+    /// Remove a previous key from the JWKS.
+    Retire {
+        /// The kid to retire (not the active one).
+        kid: String,
+    },
+}
+
+/// What a command leaves for `main` to print on stdout.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Printed on stdout when present.
+    pub stdout: Option<String>,
+}
+
+/// Runs the command.
+pub async fn execute(cli: Cli) -> Result<Outcome, AuthError> {
+    match cli.command {
+        None => serve(&cli).await.map(|()| Outcome::default()),
+        Some(Command::HashSecret { cost }) => {
+            hash_secret(cost).map(|hash| Outcome { stdout: Some(hash) })
+        }
+        Some(Command::Check) => check(&cli).map(|report| Outcome {
+            stdout: Some(report),
+        }),
+        Some(Command::Keys(KeysCommand::Rotate)) => {
+            let rotation = keys::rotate(&cli.keys)?;
+            tracing::info!(event = "keys_rotated", kid = %rotation.active, previous_kid = rotation.previous.as_deref().unwrap_or_default(), "new active key; restart or SIGHUP running servers");
+            Ok(Outcome {
+                stdout: Some(rotation.active),
+            })
+        }
+        Some(Command::Keys(KeysCommand::Retire { kid })) => {
+            keys::retire(&cli.keys, &kid)?;
+            tracing::info!(event = "keys_retired", kid = %kid, "key removed from the JWKS; restart or SIGHUP running servers");
+            Ok(Outcome::default())
+        }
+    }
+}
+
+fn load_config(path: &Path) -> Result<Config, AuthError> {
+    Ok(shared_config::load(path, &ProcessEnv)?)
+}
+
+async fn serve(cli: &Cli) -> Result<(), AuthError> {
+    let config = load_config(&cli.config)?;
+    let Some(builtin) = config.auth.builtin() else {
+        tracing::info!(
+            event = "auth_not_needed",
+            "auth.provider is demo: the auth service is not needed; exiting"
+        );
+        return Ok(());
+    };
+    let port = cli.serve.port.unwrap_or(builtin.port);
+    let (trigger, requests) = reload_channel();
+    let mut options = AuthOptions::new(config, &cli.service_accounts, &cli.keys)
+        .with_config_path(&cli.config)
+        .with_reload(requests);
+    options.throttle = ThrottleLimits {
+        per_address_per_minute: cli.serve.throttle_addr_per_min,
+        per_client_per_minute: cli.serve.throttle_client_per_min,
+        ..ThrottleLimits::default()
+    };
+    options.trusted_proxies = cli.serve.trusted_proxies.clone();
+    if let Some(workers) = cli.serve.bcrypt_workers {
+        options.bcrypt_workers = workers.max(1);
+        options.bcrypt_queue = options.bcrypt_workers * 4;
+    }
+    if let Some(queue) = cli.serve.bcrypt_queue {
+        options.bcrypt_queue = queue;
+    }
+    let server = AuthServer::prepare(options)?;
+    let address = SocketAddr::new(cli.serve.bind, port);
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|source| AuthError::Io {
+            action: "cannot bind the listen address",
+            source,
+        })?;
+    let hangups = tokio::spawn(reload_on_sighup(trigger));
+    let served = server.serve(listener, shutdown_signal()).await;
+    hangups.abort();
+    served
+}
+
+/// SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut terminate), Ok(mut interrupt)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        std::future::pending::<()>().await;
+        return;
+    };
+    tokio::select! {
+        _ = terminate.recv() => {}
+        _ = interrupt.recv() => {}
+    }
+    tracing::info!(
+        event = "auth_stopping",
+        "shutdown signal received; finishing requests in flight"
+    );
+}
+
+async fn reload_on_sighup(trigger: crate::ReloadTrigger) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        // The server logs the outcome.
+        let _ = trigger.reload().await;
+    }
+}
+
+fn check(cli: &Cli) -> Result<String, AuthError> {
+    let config = load_config(&cli.config)?;
+    if config.auth.builtin().is_none() {
+        return Ok("ok: auth.provider is demo; the auth service is not needed".to_owned());
+    }
+    let registry = Registry::load(&cli.service_accounts)?;
+    registry.cross_check(&config, &cli.config, &cli.service_accounts)?;
+    let keys = if cli.keys.join(keys::PRIVATE_KEY_FILE).exists() {
+        let key_set = keys::load_existing(&cli.keys)?;
+        format!(
+            "active kid {}, {} published",
+            key_set.active().kid(),
+            key_set.published().len()
+        )
+    } else {
+        "no key yet; one is created at start-up".to_owned()
+    };
+    Ok(format!(
+        "ok: {} valid; {} valid, {} accounts, matching auth.serviceAccounts; {}: {keys}",
+        cli.config.display(),
+        cli.service_accounts.display(),
+        registry.len(),
+        cli.keys.display(),
+    ))
+}
+
+fn hash_secret(cost: u32) -> Result<String, AuthError> {
+    let secret = if std::io::stdin().is_terminal() {
+        let first =
+            rpassword::prompt_password("Client secret: ").map_err(|source| AuthError::Io {
+                action: "cannot read the secret",
+                source,
+            })?;
+        let again = rpassword::prompt_password("Again: ").map_err(|source| AuthError::Io {
+            action: "cannot read the secret",
+            source,
+        })?;
+        if first != again {
+            return Err(AuthError::Option {
+                name: "secret",
+                reason: "the two entries differ".to_owned(),
+            });
+        }
+        first.into_bytes()
+    } else {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .take(4096)
+            .read_to_end(&mut bytes)
+            .map_err(|source| AuthError::Io {
+                action: "cannot read the secret from stdin",
+                source,
+            })?;
+        // `echo secret | irsforge-auth hash-secret` appends one newline that is not part of it.
+        if bytes.ends_with(b"\n") {
+            bytes.pop();
+            if bytes.ends_with(b"\r") {
+                bytes.pop();
+            }
+        }
+        bytes
+    };
+    secret_hash::hash_secret(&secret, cost)
+        .map(|hash| hash.to_string())
+        .map_err(|error| AuthError::Option {
+            name: "secret",
+            reason: error.to_string(),
+        })
+}

@@ -1,0 +1,257 @@
+//! Start-up and serving: [`AuthServer::prepare`] does SPEC §4's start-up checks in order,
+//! [`AuthServer::serve`] serves on a bound listener until shutdown, and [`run`] does both.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::MatchedPath;
+use axum::http::{Request, StatusCode};
+use axum::routing::{get, post};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::error::AuthError;
+use crate::keys::{self, KeyOrigin};
+use crate::metrics::AuthMetrics;
+use crate::options::AuthOptions;
+use crate::registry::Registry;
+use crate::reload::ReloadRequests;
+use crate::routes;
+use crate::state::Shared;
+use crate::throttle::Throttle;
+use crate::token::{self, TokenSettings};
+use crate::verification_pool::VerificationPool;
+
+/// The token endpoint's path.
+pub const TOKEN_PATH: &str = "/auth/oauth/token";
+/// The JWKS path.
+pub const JWKS_PATH: &str = "/.well-known/jwks.json";
+
+/// A server that passed its start-up checks and holds its keys, ready to serve.
+pub struct AuthServer {
+    shared: Arc<Shared>,
+    reload: Option<ReloadRequests>,
+    request_timeout: Duration,
+}
+
+impl AuthServer {
+    /// SPEC §4's start-up after the config is loaded, in order: refuse the demo provider;
+    /// load and validate `service-accounts.yaml`; cross-check it with `auth.serviceAccounts`;
+    /// load or create the signing keys; start the bcrypt workers. Blocking (file I/O, maybe key
+    /// generation): call it before serving or through `spawn_blocking`.
+    pub fn prepare(options: AuthOptions) -> Result<Self, AuthError> {
+        let config = options.config;
+        let settings = TokenSettings::from_config(&config).ok_or(AuthError::DemoProvider)?;
+        let issuer = config
+            .auth
+            .builtin()
+            .map(|b| b.issuer.clone())
+            .unwrap_or_default();
+        let registry = Registry::load(&options.service_accounts_path)?;
+        registry.cross_check(
+            &config,
+            &options.config_path,
+            &options.service_accounts_path,
+        )?;
+        tracing::info!(event = "service_accounts_loaded", accounts = registry.len(), path = %options.service_accounts_path.display(), "service accounts loaded");
+        let (key_set, origin) = keys::load_or_create(&options.keys_dir)?;
+        let kid = key_set.active().kid().to_owned();
+        let dir = options.keys_dir.display();
+        match origin {
+            KeyOrigin::Created => {
+                tracing::info!(event = "keys_created", kid = %kid, dir = %dir, "signing key created")
+            }
+            KeyOrigin::Loaded => {
+                tracing::info!(event = "keys_loaded", kid = %kid, dir = %dir, published = key_set.published().len(), "signing keys loaded")
+            }
+            KeyOrigin::Repaired => {
+                tracing::warn!(event = "keys_repaired", kid = %kid, dir = %dir, "public.pem and kid.txt rewritten from private.pem")
+            }
+        }
+        let pool = VerificationPool::start(
+            options.bcrypt_workers,
+            options.bcrypt_queue,
+            options.bcrypt_nice,
+        )
+        .map_err(|source| AuthError::Io {
+            action: "cannot start the bcrypt workers",
+            source,
+        })?;
+        let accounts: HashMap<_, _> = config
+            .auth
+            .service_accounts
+            .iter()
+            .map(|account| (account.id.clone(), account.clone()))
+            .collect();
+        let shared = Shared {
+            health_json: routes::health_document(&config),
+            metadata_json: routes::metadata_document(&config, &issuer),
+            config_path: options.config_path,
+            registry_path: options.service_accounts_path,
+            keys_dir: options.keys_dir,
+            registry: RwLock::new(Arc::new(registry)),
+            keys: RwLock::new(Arc::new(key_set)),
+            accounts,
+            settings: Arc::new(settings),
+            throttle: Throttle::new(options.throttle),
+            pool,
+            metrics: AuthMetrics::new(),
+            clock: options.clock,
+            trusted_proxies: options.trusted_proxies,
+            config,
+        };
+        Ok(Self {
+            shared: Arc::new(shared),
+            reload: options.reload,
+            request_timeout: options.request_timeout,
+        })
+    }
+
+    /// The kid new tokens are signed with.
+    pub fn active_kid(&self) -> String {
+        self.shared
+            .keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .active()
+            .kid()
+            .to_owned()
+    }
+
+    /// The routes, for driving the service without a socket (`tower::ServiceExt::oneshot`).
+    pub fn router(&self) -> Router {
+        build_router(Arc::clone(&self.shared), self.request_timeout)
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then stops accepting, lets requests in
+    /// flight finish and returns. Logs `auth_started` once listening.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), AuthError> {
+        let Self {
+            shared,
+            reload,
+            request_timeout,
+        } = self;
+        let address = listener.local_addr().map_err(|source| AuthError::Io {
+            action: "cannot read the listen address",
+            source,
+        })?;
+        let cancel = CancellationToken::new();
+        let tracker = TaskTracker::new();
+        tracker.spawn(cancel_on(shutdown, cancel.clone()));
+        tracker.spawn(metrics_upkeep(Arc::clone(&shared), cancel.clone()));
+        if let Some(requests) = reload {
+            tracker.spawn(serve_reloads(Arc::clone(&shared), requests, cancel.clone()));
+        }
+        tracing::info!(
+            event = "auth_started",
+            address = %address,
+            provider = shared.config.auth.provider().as_str(),
+            kid = %shared.keys.read().unwrap_or_else(|e| e.into_inner()).active().kid(),
+            accounts = shared.accounts.len(),
+            "auth service listening"
+        );
+        let app = build_router(shared, request_timeout);
+        let served = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(cancel.clone().cancelled_owned())
+        .await;
+        cancel.cancel();
+        tracker.close();
+        tracker.wait().await;
+        tracing::info!(event = "auth_stopped", "auth service stopped");
+        served.map_err(|source| AuthError::Io {
+            action: "the server failed",
+            source,
+        })
+    }
+}
+
+fn build_router(shared: Arc<Shared>, request_timeout: Duration) -> Router {
+    let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
+        let path = request
+            .extensions()
+            .get::<MatchedPath>()
+            .map(MatchedPath::as_str);
+        tracing::debug_span!("request", method = %request.method(), path)
+    });
+    Router::new()
+        .route(TOKEN_PATH, post(token::token_endpoint))
+        .route(JWKS_PATH, get(routes::jwks))
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(routes::metadata),
+        )
+        .route("/.well-known/openid-configuration", get(routes::metadata))
+        .route("/auth/health", get(routes::health))
+        .route("/metrics", get(routes::metrics))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
+        .layer(trace)
+        .with_state(shared)
+}
+
+/// Prepares (off the async workers) and serves until `shutdown`: the whole service in one
+/// call. The caller binds the listener, so tests use `127.0.0.1:0` and can restart on the
+/// same port.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    options: AuthOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), AuthError> {
+    let server = tokio::task::spawn_blocking(move || AuthServer::prepare(options))
+        .await
+        .map_err(|_| AuthError::Internal("start-up panicked"))??;
+    server.serve(listener, shutdown).await
+}
+
+async fn cancel_on(shutdown: impl Future<Output = ()>, cancel: CancellationToken) {
+    tokio::select! {
+        () = shutdown => cancel.cancel(),
+        () = cancel.cancelled() => {}
+    }
+}
+
+async fn metrics_upkeep(shared: Arc<Shared>, cancel: CancellationToken) {
+    let mut interval = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            _ = interval.tick() => shared.metrics.run_upkeep(),
+            () = cancel.cancelled() => return,
+        }
+    }
+}
+
+async fn serve_reloads(
+    shared: Arc<Shared>,
+    mut requests: ReloadRequests,
+    cancel: CancellationToken,
+) {
+    loop {
+        let reply = tokio::select! {
+            reply = requests.0.recv() => reply,
+            () = cancel.cancelled() => return,
+        };
+        let Some(reply) = reply else {
+            return;
+        };
+        let shared = Arc::clone(&shared);
+        let outcome = tokio::task::spawn_blocking(move || shared.reload()).await;
+        if let Ok(outcome) = outcome {
+            let _ = reply.send(outcome);
+        }
+    }
+}
