@@ -1,0 +1,380 @@
+//! The oracle's errors.
+//!
+//! [`OracleError`] is what the crate's entry points ([`crate::start`], [`crate::run`]) fail with.
+//! Two smaller enums sit beside it because callers must match on them and recover:
+//! [`TokenError`] (why a service token could not be obtained; its [`FailureReason`] is the
+//! `reason` field of the `service_token_*` events) and [`LedgerError`] (why a ledger call
+//! failed: a contract that is gone, a refused token, a refused request, a server fault or the
+//! network). [`TickError`] is why one cron tick failed.
+//!
+//! Every message names what is wrong and where. None ever contains a token, a client secret or
+//! the HS256 secret: errors are built from status codes, field names and server error codes,
+//! never from request or response bodies that could carry one.
+
+use std::time::Duration;
+
+/// Why the oracle could not start or run.
+#[derive(Debug, thiserror::Error)]
+pub enum OracleError {
+    /// A service account's token could not be resolved at boot.
+    #[error("service account `{account}`: {source}")]
+    Token {
+        /// The account id.
+        account: String,
+        /// Why.
+        #[source]
+        source: TokenError,
+    },
+    /// Neither `MARK_PUBLISHER_CRON` nor `scheduler.cron.trigger` gives the mark-publisher a
+    /// schedule.
+    #[error(
+        "the mark-publisher has no schedule: set MARK_PUBLISHER_CRON (6 fields, seconds first, \
+         e.g. \"0 */5 * * * *\") or scheduler.cron.trigger in irsforge.yaml"
+    )]
+    NoMarkPublisherCron,
+    /// `scheduler.enabled` is true but one of its crons is missing (validation normally
+    /// refuses such a file).
+    #[error("scheduler.enabled is true but scheduler.cron.{0} is not set")]
+    MissingSchedulerCron(&'static str),
+    /// `MARK_PUBLISHER_CRON` is set but does not parse.
+    #[error("{variable}={value:?}: {source}")]
+    InvalidCronVariable {
+        /// The variable.
+        variable: &'static str,
+        /// Its value.
+        value: String,
+        /// The parser's complaint.
+        #[source]
+        source: shared_config::CronError,
+    },
+    /// An HTTP client could not be built (for example, no TLS backend).
+    #[error("cannot build the {purpose} HTTP client: {detail}")]
+    HttpClient {
+        /// What the client is for.
+        purpose: &'static str,
+        /// The builder's error.
+        detail: String,
+    },
+    /// The metrics endpoint failed.
+    #[error("metrics endpoint: {0}")]
+    Metrics(#[source] std::io::Error),
+}
+
+/// The category of a token failure: the `reason` field of `service_token_acquire_failed` and
+/// `service_token_refresh_failed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FailureReason {
+    /// The token endpoint refused the client credentials (RFC 6749 §5.2 `invalid_client`):
+    /// wrong secret or unknown id. Fatal for the token being refreshed.
+    InvalidClient,
+    /// The endpoint (auth service, or the ledger in the demo profile) could not be reached or
+    /// did not answer in time, reset the connection, or answered 5xx/429/408: check
+    /// `platform.authPublicUrl` and that the service runs.
+    Network,
+    /// A 2xx answer that is not a usable token response (not JSON, no `access_token`,
+    /// `token_type` not Bearer, `expires_in` missing or out of range): the URL probably points
+    /// at something that is not the auth service.
+    MalformedResponse,
+    /// Another refusal (a 4xx other than `invalid_client`, a redirect, a ledger that refuses the
+    /// demo admin token): a configuration mismatch between the oracle and the endpoint.
+    Rejected,
+    /// The configuration or environment cannot produce a token for this account (missing
+    /// secret, undeclared account, a party hint the ledger does not know, an expired token in
+    /// the environment).
+    Configuration,
+    /// No attempt was made: the last one failed moments ago and the backoff has not elapsed.
+    Backoff,
+    /// The handle was stopped.
+    Stopped,
+}
+
+impl FailureReason {
+    /// The name used in logs and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidClient => "invalid_client",
+            Self::Network => "network",
+            Self::MalformedResponse => "malformed_response",
+            Self::Rejected => "rejected",
+            Self::Configuration => "configuration",
+            Self::Backoff => "backoff",
+            Self::Stopped => "stopped",
+        }
+    }
+}
+
+impl std::fmt::Display for FailureReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a service token could not be obtained.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum TokenError {
+    /// The account's client secret is not in the environment.
+    #[error(
+        "{variable} is not set (or is empty); the `{account}` service account needs its client \
+         secret to use the OAuth2 client-credentials grant"
+    )]
+    MissingClientSecret {
+        /// The account id.
+        account: String,
+        /// The exact variable name.
+        variable: String,
+    },
+    /// The account is not one this profile can produce a token for.
+    #[error("unknown service account `{account}`: {detail}")]
+    UnknownAccount {
+        /// The account id.
+        account: String,
+        /// What the configuration does declare.
+        detail: String,
+    },
+    /// RFC 6749 §5.2 `invalid_client`: the secret is wrong or the id unknown.
+    #[error(
+        "token endpoint {endpoint} refused the client credentials (invalid_client{}): check \
+         SERVICE_CLIENT_SECRET_* and the auth service's service-accounts.yaml",
+        description.as_deref().map(|d| format!(": {d}")).unwrap_or_default()
+    )]
+    InvalidClient {
+        /// The token endpoint.
+        endpoint: String,
+        /// The server's `error_description`, sanitised.
+        description: Option<String>,
+    },
+    /// The endpoint could not be reached, timed out, reset the connection or answered
+    /// 5xx/429/408.
+    #[error("{endpoint} is unreachable: {detail}")]
+    Network {
+        /// The URL called.
+        endpoint: String,
+        /// What happened, e.g. `connection refused` or `HTTP 503`.
+        detail: String,
+        /// The server's `Retry-After`, when it sent one.
+        retry_after: Option<Duration>,
+    },
+    /// A 2xx answer that is not a usable token response.
+    #[error("token endpoint {endpoint} returned a malformed response: {detail}")]
+    MalformedResponse {
+        /// The token endpoint.
+        endpoint: String,
+        /// What is wrong with it (never the token itself).
+        detail: String,
+    },
+    /// Another refusal.
+    #[error("{endpoint} refused the request: {detail}")]
+    Rejected {
+        /// The URL called.
+        endpoint: String,
+        /// The status and the server's error code.
+        detail: String,
+    },
+    /// Demo profile: no party with this hint on the ledger.
+    #[error(
+        "no party with hint or display name `{hint}` on the ledger at {ledger} ({known} parties \
+         listed): the ledger is unreachable or the party is not allocated"
+    )]
+    PartyNotFound {
+        /// The hint looked for.
+        hint: String,
+        /// The ledger asked.
+        ledger: String,
+        /// How many parties it listed.
+        known: usize,
+    },
+    /// Demo profile: several parties match the hint.
+    #[error("several parties on the ledger at {ledger} match `{hint}`: {candidates}")]
+    AmbiguousParty {
+        /// The hint looked for.
+        hint: String,
+        /// The ledger asked.
+        ledger: String,
+        /// The matching party ids, comma-separated.
+        candidates: String,
+    },
+    /// Demo profile: HS256 signing failed.
+    #[error("cannot sign the demo HS256 token: {0}")]
+    Signing(String),
+    /// The token from the environment has expired; such tokens are used verbatim and never
+    /// refreshed.
+    #[error(
+        "the token in {variable} expired {expired_ago_secs} s ago; tokens from the environment are \
+         used verbatim and never refreshed: replace it, or unset it to use the resolver"
+    )]
+    EnvTokenExpired {
+        /// The variable that holds it.
+        variable: String,
+        /// How long ago it expired.
+        expired_ago_secs: u64,
+    },
+    /// No usable token and no attempt allowed yet: the last attempt failed and the backoff has
+    /// not elapsed.
+    #[error("no valid token; next attempt in {} ms; last failure: {last}", retry_in.as_millis())]
+    Unavailable {
+        /// Time until the next attempt is allowed.
+        retry_in: Duration,
+        /// The last failure.
+        last: Box<TokenError>,
+    },
+    /// The HTTP client could not be built (for example, no TLS backend).
+    #[error("cannot build the HTTP client: {0}")]
+    HttpClient(String),
+    /// The handle was stopped.
+    #[error("the token handle is stopped")]
+    Stopped,
+}
+
+impl TokenError {
+    /// The category logged as `reason`.
+    pub fn reason(&self) -> FailureReason {
+        match self {
+            Self::InvalidClient { .. } => FailureReason::InvalidClient,
+            Self::Network { .. } => FailureReason::Network,
+            Self::MalformedResponse { .. } => FailureReason::MalformedResponse,
+            Self::Rejected { .. } => FailureReason::Rejected,
+            Self::MissingClientSecret { .. }
+            | Self::UnknownAccount { .. }
+            | Self::PartyNotFound { .. }
+            | Self::AmbiguousParty { .. }
+            | Self::Signing(_)
+            | Self::HttpClient(_)
+            | Self::EnvTokenExpired { .. } => FailureReason::Configuration,
+            Self::Unavailable { .. } => FailureReason::Backoff,
+            Self::Stopped => FailureReason::Stopped,
+        }
+    }
+
+    /// The server's `Retry-After`, if the failure carried one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::Network { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+/// Why a call to the ledger's JSON API failed (`shared/docs/ledger-json-api.md` §3.1, §3.6).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum LedgerError {
+    /// 404 `CONTRACT_NOT_FOUND`: the contract was archived or never existed; re-query.
+    #[error("{endpoint}: contract not found: {message}")]
+    ContractNotFound {
+        /// The URL called.
+        endpoint: String,
+        /// The ledger's first error.
+        message: String,
+    },
+    /// 401 or 403 (or the real JSON API's 500 `UNAUTHENTICATED`): the token was refused or
+    /// does not grant the parties the request needs.
+    #[error("{endpoint}: the ledger refused the token (HTTP {status}): {message}")]
+    Unauthorized {
+        /// The URL called.
+        endpoint: String,
+        /// The HTTP status.
+        status: u16,
+        /// The ledger's first error.
+        message: String,
+    },
+    /// Another 4xx: the request itself is wrong (unknown template, bad payload, Daml
+    /// authorization error, unknown submitters).
+    #[error("{endpoint}: the ledger refused the request (HTTP {status}): {message}")]
+    Rejected {
+        /// The URL called.
+        endpoint: String,
+        /// The HTTP status.
+        status: u16,
+        /// The ledger's first error.
+        message: String,
+    },
+    /// A 5xx: the ledger failed.
+    #[error("{endpoint}: the ledger failed (HTTP {status}): {message}")]
+    Server {
+        /// The URL called.
+        endpoint: String,
+        /// The HTTP status.
+        status: u16,
+        /// The ledger's first error.
+        message: String,
+    },
+    /// No answer within `oracle.ledgerTimeoutMs`.
+    #[error("{endpoint}: no answer within {} ms", timeout.as_millis())]
+    Timeout {
+        /// The URL called.
+        endpoint: String,
+        /// The timeout that elapsed.
+        timeout: Duration,
+    },
+    /// The connection failed.
+    #[error("{endpoint}: {detail}")]
+    Network {
+        /// The URL called.
+        endpoint: String,
+        /// What happened.
+        detail: String,
+    },
+    /// The answer is not the JSON API envelope.
+    #[error("{endpoint}: unexpected response (HTTP {status}): {detail}")]
+    Malformed {
+        /// The URL called.
+        endpoint: String,
+        /// The HTTP status.
+        status: u16,
+        /// What is wrong with it.
+        detail: String,
+    },
+}
+
+impl LedgerError {
+    /// True when retrying later may succeed without a change on our side (network, timeout,
+    /// 5xx).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            Self::Timeout { .. } | Self::Network { .. } | Self::Server { .. }
+        )
+    }
+
+    /// The short name logged as a tick failure's `reason`.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::ContractNotFound { .. } => "contract_not_found",
+            Self::Unauthorized { .. } => "ledger_unauthorized",
+            Self::Rejected { .. } => "ledger_rejected",
+            Self::Server { .. } => "ledger_server_error",
+            Self::Timeout { .. } => "ledger_timeout",
+            Self::Network { .. } => "ledger_unreachable",
+            Self::Malformed { .. } => "ledger_malformed_response",
+        }
+    }
+}
+
+/// Why one cron tick failed. The tick is logged as `tick_failed` with [`TickError::reason`]
+/// and the next fire tries again.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum TickError {
+    /// The token handle had no valid token to give.
+    #[error("no service token: {0}")]
+    Token(#[source] TokenError),
+    /// A ledger call failed.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// The tick did not finish within its timeout.
+    #[error("the tick did not finish within {} ms", .0.as_millis())]
+    Timeout(Duration),
+    /// The job found the ledger in a state it cannot work with.
+    #[error("{0}")]
+    Job(String),
+}
+
+impl TickError {
+    /// The `reason` field of `tick_failed`.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::Token(_) => "token_unavailable",
+            Self::Ledger(error) => error.reason(),
+            Self::Timeout(_) => "timeout",
+            Self::Job(_) => "job_failed",
+        }
+    }
+}

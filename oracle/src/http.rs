@@ -1,0 +1,105 @@
+//! The outbound HTTP clients' shared settings and error descriptions.
+//!
+//! Every client the oracle builds has a connect timeout and a total timeout (both the
+//! configured value: a dead host fails as fast as a hung one), a small idle pool (the oracle
+//! talks to two hosts a few times a minute), no redirects (a token request must not be replayed
+//! elsewhere, and a redirected ledger call means a wrong URL) and no proxy from the
+//! environment. Bodies are read up to a limit, never without one.
+
+use std::error::Error as _;
+use std::time::Duration;
+
+/// Idle connections kept per host.
+const POOL_MAX_IDLE_PER_HOST: usize = 2;
+/// How long an idle connection is kept.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Builds a client with the oracle's outbound settings and `timeout` as both its connect and
+/// total timeout.
+pub(crate) fn client(timeout: Duration) -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .connect_timeout(timeout)
+        .timeout(timeout)
+        .pool_max_idle_per_host(POOL_MAX_IDLE_PER_HOST)
+        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("irsforge-oracle/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|error| describe_chain(&error))
+}
+
+/// What went wrong with a request that got no usable answer, in a few words: the timeout, or
+/// the innermost cause (`connection refused`, `connection reset by peer`, …). Never includes
+/// headers or bodies.
+pub(crate) fn describe_transport_error(error: &reqwest::Error, timeout: Duration) -> String {
+    if error.is_timeout() {
+        return format!("no answer within {} ms", timeout.as_millis());
+    }
+    let cause = innermost(error);
+    if error.is_connect() {
+        format!("cannot connect: {cause}")
+    } else {
+        cause
+    }
+}
+
+/// Why a body could not be read.
+pub(crate) enum BodyError {
+    /// Longer than the limit.
+    TooLarge,
+    /// The connection failed while reading.
+    Transport(reqwest::Error),
+}
+
+/// Reads a response body, refusing one longer than `limit` bytes without reading it all.
+pub(crate) async fn read_capped(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, BodyError> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit as u64)
+    {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
+        if body.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The `Retry-After` header in its delta-seconds form (RFC 9110 §10.2.3); the HTTP-date form
+/// is ignored.
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+fn innermost(error: &reqwest::Error) -> String {
+    let mut cause: &dyn std::error::Error = error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
+}
+
+fn describe_chain(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(source) = cause {
+        text.push_str(": ");
+        text.push_str(&source.to_string());
+        cause = source.source();
+    }
+    text
+}

@@ -1,0 +1,288 @@
+//! The cron runner: fire a [`Job`] on a 6-field schedule until cancelled.
+//!
+//! Each [`CronTask`] loops: compute the next fire time after the last one (in UTC, from its
+//! [`Clock`]), `select!` between sleeping until then and cancellation, run the tick under
+//! [`CronTask::tick_timeout`] (take a token from the service's handle, then run the job),
+//! log `tick_completed` or `tick_failed` (cron, reason), and loop. A failing tick never ends
+//! the loop: the next fire tries again, with a fresh `get_token()`.
+//!
+//! Missed-tick policy: **skip**. When a tick overruns later fires (or the process was stalled
+//! or suspended), those fires are not caught up; the runner logs `ticks_missed` with their
+//! count and waits for the next fire after now. Catching up would replay stale work (marks for
+//! an hour already past) in a burst against a ledger that may be the reason for the delay.
+//! At start the runner waits for the first fire after now; it does not fire immediately.
+//!
+//! Time: the schedule is wall-clock (UTC) and each sleep is recomputed from the clock, so a
+//! clock step is followed within one fire. [`TokioClock`] maps tokio's (pausable) clock to UTC
+//! so tests drive the runner with `tokio::time::advance`.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use shared_config::CronSchedule;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::TickError;
+use crate::jobs::{Job, JobContext};
+use crate::ledger::LedgerClient;
+use crate::token::TokenHandle;
+
+/// Most missed fires counted after one overrun; beyond this the count says "at least".
+pub const MAX_COUNTED_MISSED_FIRES: u64 = 1_000;
+
+/// Where the runner reads the time of day.
+pub trait Clock: Send + Sync + 'static {
+    /// Now, in UTC.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system's wall clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Wall time that advances with tokio's clock from a fixed origin, for tests and simulations
+/// under `tokio::time::pause()`.
+#[derive(Debug, Clone, Copy)]
+pub struct TokioClock {
+    origin_wall: DateTime<Utc>,
+    origin: Instant,
+}
+
+impl TokioClock {
+    /// A clock that reads `wall` now and advances with tokio's clock.
+    pub fn starting_at(wall: DateTime<Utc>) -> Self {
+        Self {
+            origin_wall: wall,
+            origin: Instant::now(),
+        }
+    }
+}
+
+impl Clock for TokioClock {
+    fn now(&self) -> DateTime<Utc> {
+        let elapsed = Instant::now().saturating_duration_since(self.origin);
+        self.origin_wall + chrono::Duration::from_std(elapsed).unwrap_or(chrono::Duration::MAX)
+    }
+}
+
+/// Counters of one cron, for metrics.
+#[derive(Debug, Default)]
+pub struct CronStats {
+    completed: AtomicU64,
+    missed: AtomicU64,
+    failures: Mutex<BTreeMap<&'static str, u64>>,
+}
+
+/// A snapshot of [`CronStats`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CronCounters {
+    /// Ticks that completed.
+    pub completed: u64,
+    /// Fires skipped because a tick overran them.
+    pub missed: u64,
+    /// Failed ticks by [`TickError::reason`].
+    pub failures: BTreeMap<&'static str, u64>,
+}
+
+impl CronStats {
+    /// The counters now.
+    pub fn snapshot(&self) -> CronCounters {
+        CronCounters {
+            completed: self.completed.load(Ordering::Relaxed),
+            missed: self.missed.load(Ordering::Relaxed),
+            failures: self
+                .failures
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .clone(),
+        }
+    }
+
+    fn failed(&self, reason: &'static str) {
+        *self
+            .failures
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .entry(reason)
+            .or_default() += 1;
+    }
+}
+
+/// One cron: its schedule, its job, and what the job needs.
+#[derive(Clone)]
+pub struct CronTask {
+    /// The cron's name in logs and metrics: `mark-publisher`, `trigger`, `settleNet`, `mature`.
+    pub name: String,
+    /// The schedule.
+    pub schedule: CronSchedule,
+    /// The work of each tick.
+    pub job: Arc<dyn Job>,
+    /// The service's token.
+    pub token: TokenHandle,
+    /// The ledger.
+    pub ledger: LedgerClient,
+    /// The most one tick (token and job together) may take.
+    pub tick_timeout: Duration,
+    /// Where the time of day comes from.
+    pub clock: Arc<dyn Clock>,
+    /// Counters, shared with the metrics endpoint.
+    pub stats: Arc<CronStats>,
+}
+
+impl CronTask {
+    /// Fires the job on the schedule until `cancel` is cancelled. A tick in progress at
+    /// cancellation is abandoned (jobs are idempotent per fire).
+    pub async fn run(self, cancel: CancellationToken) {
+        let mut after = self.clock.now();
+        loop {
+            let Some(fire) = self.schedule.next_after(after) else {
+                tracing::warn!(
+                    event = "cron_exhausted",
+                    cron = %self.name,
+                    schedule = %self.schedule,
+                    "the schedule has no further fire time"
+                );
+                return;
+            };
+            loop {
+                let now = self.clock.now();
+                if now >= fire {
+                    break;
+                }
+                let delay = (fire - now).to_std().unwrap_or_default();
+                tokio::select! {
+                    biased;
+                    () = cancel.cancelled() => return,
+                    () = tokio::time::sleep(delay) => {}
+                }
+            }
+            if !self.tick(fire, &cancel).await {
+                return;
+            }
+            let now = self.clock.now();
+            let missed = missed_fires(&self.schedule, fire, now);
+            if missed > 0 {
+                self.stats.missed.fetch_add(missed, Ordering::Relaxed);
+                tracing::warn!(
+                    event = "ticks_missed",
+                    cron = %self.name,
+                    missed,
+                    "the last tick overran later fires; they are skipped"
+                );
+            }
+            after = fire.max(now);
+        }
+    }
+
+    /// Runs one tick; `false` when cancelled.
+    async fn tick(&self, fired_at: DateTime<Utc>, cancel: &CancellationToken) -> bool {
+        let started = Instant::now();
+        let account_id = self.token.account_id();
+        let work = async {
+            let token = self.token.get_token().await.map_err(TickError::Token)?;
+            self.job
+                .run(JobContext {
+                    cron: &self.name,
+                    account_id,
+                    token: &token,
+                    ledger: &self.ledger,
+                    fired_at,
+                })
+                .await
+        };
+        let outcome = tokio::select! {
+            biased;
+            () = cancel.cancelled() => return false,
+            outcome = tokio::time::timeout(self.tick_timeout, work) => {
+                outcome.unwrap_or(Err(TickError::Timeout(self.tick_timeout)))
+            }
+        };
+        let duration_ms = started.elapsed().as_millis() as u64;
+        match outcome {
+            Ok(report) => {
+                self.stats.completed.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(
+                    event = "tick_completed",
+                    cron = %self.name,
+                    accountId = %account_id,
+                    durationMs = duration_ms,
+                    contractsSeen = report.contracts_seen,
+                    ledgerEffects = report.ledger_effects,
+                    "tick completed"
+                );
+            }
+            Err(error) => {
+                self.stats.failed(error.reason());
+                tracing::warn!(
+                    event = "tick_failed",
+                    cron = %self.name,
+                    accountId = %account_id,
+                    reason = error.reason(),
+                    durationMs = duration_ms,
+                    error = %error,
+                    "tick failed; the next fire tries again"
+                );
+            }
+        }
+        true
+    }
+}
+
+/// Fires of `schedule` strictly after `fired` and at or before `now`, counted up to
+/// [`MAX_COUNTED_MISSED_FIRES`].
+pub fn missed_fires(schedule: &CronSchedule, fired: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
+    let mut count = 0;
+    let mut cursor = fired;
+    while count < MAX_COUNTED_MISSED_FIRES {
+        match schedule.next_after(cursor) {
+            Some(next) if next <= now => {
+                count += 1;
+                cursor = next;
+            }
+            _ => break,
+        }
+    }
+    count
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn at(seconds: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2030, 1, 1, 12, 0, 0).unwrap()
+            + chrono::Duration::seconds(seconds.into())
+    }
+
+    #[test]
+    fn counts_the_fires_an_overrun_skipped() {
+        let every_ten = CronSchedule::parse("*/10 * * * * *").unwrap();
+        assert_eq!(missed_fires(&every_ten, at(0), at(9)), 0);
+        assert_eq!(missed_fires(&every_ten, at(0), at(10)), 1);
+        assert_eq!(missed_fires(&every_ten, at(0), at(35)), 3);
+        let every_second = CronSchedule::parse("* * * * * *").unwrap();
+        assert_eq!(
+            missed_fires(&every_second, at(0), at(0) + chrono::Duration::days(1)),
+            MAX_COUNTED_MISSED_FIRES
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_tokio_clock_advances_with_paused_time() {
+        let clock = TokioClock::starting_at(at(0));
+        tokio::time::advance(Duration::from_millis(2500)).await;
+        assert_eq!(clock.now(), at(2) + chrono::Duration::milliseconds(500));
+    }
+}

@@ -1,0 +1,222 @@
+//! Branch 3 of the resolver: the OAuth2 client-credentials grant (RFC 6749 §4.4) against the
+//! auth service.
+//!
+//! The request is `POST ${platform.authPublicUrl}/auth/oauth/token` with the form body
+//! `grant_type=client_credentials` and the client authenticated by HTTP Basic
+//! (`client_secret_basic`, RFC 6749 §2.3.1): id and secret are each form-url-encoded, joined by
+//! `:` and base64-encoded, so a secret containing `:` or non-ASCII survives the trip. The
+//! client id is the service-account id; the secret comes from `SERVICE_CLIENT_SECRET_<ID>`,
+//! read once when the fetcher is built and kept only inside the prebuilt, sensitive-marked
+//! `Authorization` header value.
+
+use std::fmt;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
+use shared_config::{Config, EnvSource};
+
+use super::env_override::env_suffix;
+use super::response::{self, MAX_RESPONSE_BYTES};
+use super::{FetchFuture, FetchedToken, TokenFetcher, TokenSourceKind};
+use crate::error::TokenError;
+use crate::http;
+
+/// The variable holding an account's client secret: `SERVICE_CLIENT_SECRET_` + the id
+/// upper-cased with `-` → `_`.
+pub fn secret_variable(account_id: &str) -> String {
+    format!("SERVICE_CLIENT_SECRET_{}", env_suffix(account_id))
+}
+
+/// The `Authorization` header value of RFC 6749 §2.3.1: `Basic base64(urlenc(id):urlenc(secret))`.
+pub fn basic_authorization(client_id: &str, client_secret: &str) -> String {
+    let encode = |text: &str| form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
+    let credentials = format!("{}:{}", encode(client_id), encode(client_secret));
+    format!("Basic {}", STANDARD.encode(credentials))
+}
+
+/// Fetches tokens from the auth service with the client-credentials grant.
+pub struct ClientCredentialsFetcher {
+    client_id: String,
+    endpoint: String,
+    authorization: HeaderValue,
+    timeout: Duration,
+    http: reqwest::Client,
+}
+
+impl ClientCredentialsFetcher {
+    /// The fetcher for a declared service account: endpoint from `platform.authPublicUrl`,
+    /// secret from `SERVICE_CLIENT_SECRET_<ID>`, timeouts from `oracle.fetchTimeoutMs`.
+    pub fn from_config(
+        account_id: &str,
+        config: &Config,
+        env: &dyn EnvSource,
+    ) -> Result<Self, TokenError> {
+        if config.auth.service_account(account_id).is_none() {
+            let declared: Vec<&str> = config
+                .auth
+                .service_accounts
+                .iter()
+                .map(|account| account.id.as_str())
+                .collect();
+            return Err(TokenError::UnknownAccount {
+                account: account_id.to_owned(),
+                detail: format!(
+                    "not declared in auth.serviceAccounts (declared: {})",
+                    if declared.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        declared.join(", ")
+                    }
+                ),
+            });
+        }
+        let variable = secret_variable(account_id);
+        let secret = env
+            .var(&variable)
+            .filter(|secret| !secret.is_empty())
+            .ok_or_else(|| TokenError::MissingClientSecret {
+                account: account_id.to_owned(),
+                variable,
+            })?;
+        Self::new(
+            account_id,
+            &secret,
+            config.platform.token_endpoint(),
+            config.oracle.fetch_timeout(),
+        )
+    }
+
+    /// A fetcher for any client at any token endpoint.
+    pub fn new(
+        client_id: &str,
+        client_secret: &str,
+        endpoint: String,
+        timeout: Duration,
+    ) -> Result<Self, TokenError> {
+        let mut authorization =
+            HeaderValue::from_str(&basic_authorization(client_id, client_secret)).map_err(
+                |_| TokenError::HttpClient("the Basic credentials are not a valid header".into()),
+            )?;
+        authorization.set_sensitive(true);
+        Ok(Self {
+            client_id: client_id.to_owned(),
+            endpoint,
+            authorization,
+            timeout,
+            http: http::client(timeout).map_err(TokenError::HttpClient)?,
+        })
+    }
+
+    /// The token endpoint.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    async fn fetch_once(&self) -> Result<FetchedToken, TokenError> {
+        let network = |detail: String| TokenError::Network {
+            endpoint: self.endpoint.clone(),
+            detail,
+            retry_after: None,
+        };
+        let response = self
+            .http
+            .post(&self.endpoint)
+            .header(AUTHORIZATION, self.authorization.clone())
+            .header(ACCEPT, "application/json")
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body("grant_type=client_credentials")
+            .send()
+            .await
+            .map_err(|error| network(http::describe_transport_error(&error, self.timeout)))?;
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let retry_after = http::retry_after(response.headers());
+        let body = match http::read_capped(response, MAX_RESPONSE_BYTES).await {
+            Ok(body) => body,
+            Err(http::BodyError::TooLarge) => {
+                return Err(TokenError::MalformedResponse {
+                    endpoint: self.endpoint.clone(),
+                    detail: format!("HTTP {status} with a body over {MAX_RESPONSE_BYTES} bytes"),
+                });
+            }
+            Err(http::BodyError::Transport(error)) => {
+                return Err(network(http::describe_transport_error(
+                    &error,
+                    self.timeout,
+                )));
+            }
+        };
+        response::interpret(
+            &self.endpoint,
+            status,
+            content_type.as_deref(),
+            &body,
+            retry_after,
+        )
+    }
+}
+
+impl TokenFetcher for ClientCredentialsFetcher {
+    fn fetch(&self) -> FetchFuture<'_> {
+        Box::pin(self.fetch_once())
+    }
+
+    fn kind(&self) -> TokenSourceKind {
+        TokenSourceKind::ClientCredentials
+    }
+}
+
+impl fmt::Debug for ClientCredentialsFetcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientCredentialsFetcher")
+            .field("client_id", &self.client_id)
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_credentials_are_form_encoded_before_base64() {
+        // RFC 6749 §2.3.1 / Appendix B: `:` and non-ASCII are percent-encoded, space becomes `+`.
+        let header = basic_authorization("mark-publisher", "p:ss wörd+%");
+        let encoded = header.strip_prefix("Basic ").unwrap();
+        let decoded = String::from_utf8(STANDARD.decode(encoded).unwrap()).unwrap();
+        assert_eq!(decoded, "mark-publisher:p%3Ass+w%C3%B6rd%2B%25");
+    }
+
+    #[test]
+    fn secret_variable_names_follow_the_account_id() {
+        assert_eq!(
+            secret_variable("mark-publisher"),
+            "SERVICE_CLIENT_SECRET_MARK_PUBLISHER"
+        );
+        assert_eq!(
+            secret_variable("scheduler"),
+            "SERVICE_CLIENT_SECRET_SCHEDULER"
+        );
+    }
+
+    #[test]
+    fn debug_shows_neither_secret_nor_header() {
+        let fetcher = ClientCredentialsFetcher::new(
+            "scheduler",
+            "top-secret-value",
+            "http://127.0.0.1:9/auth/oauth/token".into(),
+            Duration::from_secs(1),
+        )
+        .unwrap();
+        let shown = format!("{fetcher:?}");
+        assert!(!shown.contains("top-secret-value"), "{shown}");
+        assert!(!shown.contains("Basic"), "{shown}");
+    }
+}

@@ -1,0 +1,282 @@
+//! When a token handle refreshes, retries and backs off.
+//!
+//! The schedule, and why it meets the operating bars (at most 8 requests per account over a
+//! 60 s outage, never more than one a second, a fresh token within 20 s of the endpoint
+//! healing, never an expired token handed out):
+//!
+//! - Scheduled refresh at 80 % of the token's life, one retry at 90 % (SPEC.md §5). Both are
+//!   measured from the moment the request that obtained the token was *sent*, so the server's
+//!   `exp` (stamped after it received the request) is never earlier than ours.
+//! - Once the token is past use, recovery attempts follow capped exponential backoff: 2 s, 4 s,
+//!   8 s, then 15 s, each shortened by up to 15 % of random jitter (so many oracles restarted
+//!   together do not stay in step), measured from the start of the failed attempt. The gap
+//!   between two attempts is therefore at most 15 s, and a healed endpoint is seen within
+//!   15 s plus one request. Over any 60 s at most 7 attempts fit (worst case, maximal jitter:
+//!   0, 1.7, 5.1, 11.9, 24.7, 37.4, 50.2 s).
+//! - `invalid_client` waits at least [`RefreshPolicy::invalid_client_cooldown`] (60 s) before
+//!   the next attempt: the secret will not fix itself in seconds, and the auth service throttles
+//!   a client id after 30 failures a minute.
+//! - A `Retry-After` from the server is honoured up to the backoff cap.
+//! - Whatever the path (scheduled, recovery, on demand), two requests of one account are never
+//!   closer than [`RefreshPolicy::min_request_spacing`], which cannot be set below one second.
+//! - `get_token()` treats a token as expired a safety margin before its real expiry:
+//!   `min(5 s, lifetime / 20)`, so a token handed out still has time to reach the ledger
+//!   (whose default leeway is zero) and the margin never eats into the 90 % retry.
+
+use std::time::Duration;
+
+use shared_config::Config;
+use tokio::time::Instant;
+
+use crate::error::FailureReason;
+
+/// The hard floor of [`RefreshPolicy::min_request_spacing`].
+pub const MIN_REQUEST_SPACING_FLOOR: Duration = Duration::from_secs(1);
+
+/// Refresh, retry and backoff settings of a [`super::TokenHandle`].
+#[derive(Debug, Clone)]
+pub struct RefreshPolicy {
+    /// Fraction of the lifetime at which the token is refreshed (0.8).
+    pub refresh_fraction: f64,
+    /// Fraction of the lifetime at which a failed refresh is retried once (0.9).
+    pub retry_fraction: f64,
+    /// The first recovery delay (2 s); doubled after each further failure.
+    pub backoff_first: Duration,
+    /// The longest recovery delay (15 s).
+    pub backoff_cap: Duration,
+    /// Each recovery delay is shortened by a random fraction up to this (0.15).
+    pub jitter: f64,
+    /// The least wait after `invalid_client` (60 s).
+    pub invalid_client_cooldown: Duration,
+    /// The least time between two requests of one account (1 s, never less).
+    pub min_request_spacing: Duration,
+    /// The most the safety margin before expiry can be (5 s).
+    pub max_safety_margin: Duration,
+    /// A guard around one fetch, beyond the HTTP client's own timeout.
+    pub attempt_timeout: Duration,
+    /// Seed for the jitter, for reproducible tests; `None` seeds from entropy.
+    pub jitter_seed: Option<u64>,
+}
+
+impl Default for RefreshPolicy {
+    fn default() -> Self {
+        Self {
+            refresh_fraction: 0.8,
+            retry_fraction: 0.9,
+            backoff_first: Duration::from_secs(2),
+            backoff_cap: Duration::from_secs(15),
+            jitter: 0.15,
+            invalid_client_cooldown: Duration::from_secs(60),
+            min_request_spacing: MIN_REQUEST_SPACING_FLOOR,
+            max_safety_margin: Duration::from_secs(5),
+            attempt_timeout: Duration::from_secs(11),
+            jitter_seed: None,
+        }
+    }
+}
+
+impl RefreshPolicy {
+    /// The default policy, with the attempt guard one second past the longer of
+    /// `oracle.fetchTimeoutMs` and `oracle.ledgerTimeoutMs` (the HTTP clients time out first).
+    pub fn from_config(config: &Config) -> Self {
+        let longest = config
+            .oracle
+            .fetch_timeout()
+            .max(config.oracle.ledger_timeout());
+        Self {
+            attempt_timeout: longest + Duration::from_secs(1),
+            ..Self::default()
+        }
+    }
+
+    /// The same policy with every value brought into its sane range, so no setting can make a
+    /// handle retry in a tight loop.
+    pub(crate) fn normalized(mut self) -> Self {
+        let fraction = |value: f64, default: f64| {
+            if value.is_finite() && value > 0.0 && value < 1.0 {
+                value
+            } else {
+                default
+            }
+        };
+        self.refresh_fraction = fraction(self.refresh_fraction, 0.8);
+        self.retry_fraction = fraction(self.retry_fraction, 0.9).max(self.refresh_fraction);
+        self.jitter = if self.jitter.is_finite() {
+            self.jitter.clamp(0.0, 0.5)
+        } else {
+            0.0
+        };
+        self.min_request_spacing = self.min_request_spacing.max(MIN_REQUEST_SPACING_FLOOR);
+        self.backoff_first = self.backoff_first.max(self.min_request_spacing);
+        self.backoff_cap = self.backoff_cap.max(self.backoff_first);
+        self.attempt_timeout = self.attempt_timeout.max(Duration::from_millis(100));
+        self
+    }
+
+    /// When a token obtained at `obtained` is refreshed.
+    pub fn refresh_at(&self, obtained: Instant, lifetime: Duration) -> Instant {
+        obtained + lifetime.mul_f64(self.refresh_fraction)
+    }
+
+    /// When a failed refresh is retried.
+    pub fn retry_at(&self, obtained: Instant, lifetime: Duration) -> Instant {
+        obtained + lifetime.mul_f64(self.retry_fraction)
+    }
+
+    /// How long before its expiry a token stops being handed out.
+    pub fn safety_margin(&self, lifetime: Duration) -> Duration {
+        self.max_safety_margin.min(lifetime / 20)
+    }
+
+    /// The recovery delay after `failures` consecutive failures (1-based), before jitter.
+    pub fn backoff_base(&self, failures: u32) -> Duration {
+        let doublings = failures.saturating_sub(1).min(20);
+        self.backoff_first
+            .saturating_mul(1 << doublings)
+            .min(self.backoff_cap)
+    }
+
+    /// The earliest instant of the next attempt after one that started at `started`, ended at
+    /// `ended` and was the `failures`-th consecutive failure. `unit` is a random number in
+    /// `[0, 1)` for the jitter.
+    pub(crate) fn next_attempt_after_failure(
+        &self,
+        started: Instant,
+        ended: Instant,
+        failures: u32,
+        reason: FailureReason,
+        retry_after: Option<Duration>,
+        unit: f64,
+    ) -> Instant {
+        let base = self.backoff_base(failures);
+        let mut next = started + base.mul_f64(1.0 - self.jitter * unit.clamp(0.0, 1.0));
+        if reason == FailureReason::InvalidClient {
+            next = next.max(started + self.invalid_client_cooldown);
+        }
+        if let Some(retry_after) = retry_after {
+            next = next.max(ended + retry_after.min(self.backoff_cap));
+        }
+        next.max(started + self.min_request_spacing)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_two_seconds_and_caps_at_fifteen() {
+        let policy = RefreshPolicy::default();
+        let delays: Vec<u64> = (1..=7)
+            .map(|n| policy.backoff_base(n).as_millis() as u64)
+            .collect();
+        assert_eq!(delays, [2000, 4000, 8000, 15000, 15000, 15000, 15000]);
+        assert_eq!(policy.backoff_base(u32::MAX), Duration::from_secs(15));
+    }
+
+    #[test]
+    fn jitter_only_shortens_and_never_below_the_spacing_floor() {
+        let policy = RefreshPolicy::default();
+        let start = Instant::now();
+        for failures in 1..10 {
+            for unit in [0.0, 0.5, 0.999_999] {
+                let next = policy.next_attempt_after_failure(
+                    start,
+                    start,
+                    failures,
+                    FailureReason::Network,
+                    None,
+                    unit,
+                );
+                let delay = next - start;
+                let base = policy.backoff_base(failures);
+                assert!(delay <= base, "{failures} {unit}: {delay:?}");
+                assert!(delay >= base.mul_f64(0.85) - Duration::from_millis(1));
+                assert!(delay >= Duration::from_secs(1));
+            }
+        }
+    }
+
+    #[test]
+    fn worst_case_attempts_in_a_minute_stay_within_the_bar() {
+        // Maximal jitter shortens every delay as much as it can: count the attempts that fit
+        // in 60 s when each fails instantly.
+        let policy = RefreshPolicy::default();
+        let start = Instant::now();
+        let mut at = start;
+        let mut attempts = 0;
+        let mut failures = 0;
+        while at - start <= Duration::from_secs(60) {
+            attempts += 1;
+            failures += 1;
+            at = policy.next_attempt_after_failure(
+                at,
+                at,
+                failures,
+                FailureReason::Network,
+                None,
+                1.0,
+            );
+        }
+        assert!(attempts <= 8, "{attempts} attempts in 60 s");
+        // And the longest gap leaves room to see a healed endpoint within 20 s.
+        assert!(policy.backoff_cap <= Duration::from_secs(15));
+    }
+
+    #[test]
+    fn invalid_client_cools_down_and_retry_after_is_honoured_up_to_the_cap() {
+        let policy = RefreshPolicy::default();
+        let start = Instant::now();
+        let next = policy.next_attempt_after_failure(
+            start,
+            start,
+            1,
+            FailureReason::InvalidClient,
+            None,
+            0.0,
+        );
+        assert_eq!(next - start, Duration::from_secs(60));
+        let next = policy.next_attempt_after_failure(
+            start,
+            start,
+            1,
+            FailureReason::Network,
+            Some(Duration::from_secs(3600)),
+            0.0,
+        );
+        assert_eq!(next - start, Duration::from_secs(15));
+    }
+
+    #[test]
+    fn normalizing_refuses_settings_that_could_storm() {
+        let policy = RefreshPolicy {
+            min_request_spacing: Duration::ZERO,
+            backoff_first: Duration::ZERO,
+            backoff_cap: Duration::ZERO,
+            refresh_fraction: f64::NAN,
+            retry_fraction: 0.5,
+            jitter: 7.0,
+            ..RefreshPolicy::default()
+        }
+        .normalized();
+        assert_eq!(policy.min_request_spacing, Duration::from_secs(1));
+        assert_eq!(policy.backoff_first, Duration::from_secs(1));
+        assert_eq!(policy.backoff_cap, Duration::from_secs(1));
+        assert_eq!(policy.refresh_fraction, 0.8);
+        assert_eq!(policy.retry_fraction, 0.8);
+        assert_eq!(policy.jitter, 0.5);
+    }
+
+    #[test]
+    fn safety_margin_is_five_seconds_or_a_twentieth_of_short_lives() {
+        let policy = RefreshPolicy::default();
+        assert_eq!(
+            policy.safety_margin(Duration::from_secs(900)),
+            Duration::from_secs(5)
+        );
+        assert_eq!(
+            policy.safety_margin(Duration::from_secs(10)),
+            Duration::from_millis(500)
+        );
+    }
+}
