@@ -1,0 +1,284 @@
+//! The scheduler's swap choices, `TriggerLifecycleByScheduler` and `MatureByScheduler`, and
+//! the records they create: `IRSForge.Lifecycle:LifecycleEffect` (one per processed period)
+//! and `IRSForge.Lifecycle:MaturedSwap`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::lf::{ContractId, Int64, LfTime, Numeric, Party, Unit};
+use crate::template::{Choice, ChoiceContext, ChoiceError, Template, TemplateDef, template_def};
+use crate::world::curve::{DiscountCurve, act_360, curve_key};
+use crate::world::swap::Swap;
+
+/// The LifecycleEffect template's erased definition.
+pub(crate) static LIFECYCLE_EFFECT: TemplateDef =
+    template_def::<LifecycleEffect>("IRSForge.Lifecycle", "LifecycleEffect", &[]);
+
+/// The MaturedSwap template's erased definition.
+pub(crate) static MATURED_SWAP: TemplateDef =
+    template_def::<MaturedSwap>("IRSForge.Lifecycle", "MaturedSwap", &[]);
+
+/// The fixing and accrual of one swap period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct LifecycleEffect {
+    pub(crate) operator: Party,
+    pub(crate) scheduler: Party,
+    pub(crate) regulator: Party,
+    pub(crate) fixed_payer: Party,
+    pub(crate) float_payer: Party,
+    pub(crate) swap_id: String,
+    pub(crate) csa_id: String,
+    pub(crate) currency: String,
+    pub(crate) period_index: Int64,
+    pub(crate) period_start: LfTime,
+    pub(crate) period_end: LfTime,
+    pub(crate) accrual_fraction: Numeric,
+    pub(crate) fixing_rate: Numeric,
+    pub(crate) fixed_amount: Numeric,
+    pub(crate) float_amount: Numeric,
+    pub(crate) net_to_fixed_payer: Numeric,
+    pub(crate) processed_at: LfTime,
+}
+
+impl Template for LifecycleEffect {
+    fn definition() -> &'static TemplateDef {
+        &LIFECYCLE_EFFECT
+    }
+
+    fn signatories(&self) -> Vec<Party> {
+        vec![self.operator.clone()]
+    }
+
+    fn observers(&self) -> Vec<Party> {
+        vec![
+            self.fixed_payer.clone(),
+            self.float_payer.clone(),
+            self.scheduler.clone(),
+            self.regulator.clone(),
+        ]
+    }
+}
+
+/// The record a matured swap leaves behind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct MaturedSwap {
+    pub(crate) operator: Party,
+    pub(crate) scheduler: Party,
+    pub(crate) regulator: Party,
+    pub(crate) fixed_payer: Party,
+    pub(crate) float_payer: Party,
+    pub(crate) swap_id: String,
+    pub(crate) csa_id: String,
+    pub(crate) currency: String,
+    pub(crate) notional: Numeric,
+    pub(crate) fixed_rate: Numeric,
+    pub(crate) maturity_time: LfTime,
+    pub(crate) matured_at: LfTime,
+}
+
+impl Template for MaturedSwap {
+    fn definition() -> &'static TemplateDef {
+        &MATURED_SWAP
+    }
+
+    fn signatories(&self) -> Vec<Party> {
+        vec![self.operator.clone()]
+    }
+
+    fn observers(&self) -> Vec<Party> {
+        vec![
+            self.fixed_payer.clone(),
+            self.float_payer.clone(),
+            self.scheduler.clone(),
+            self.regulator.clone(),
+        ]
+    }
+}
+
+/// `TriggerLifecycleByScheduler` (controller Scheduler, consuming).
+pub(crate) struct TriggerLifecycleByScheduler;
+
+/// The result of `TriggerLifecycleByScheduler`.
+#[derive(Debug, Serialize)]
+pub(crate) struct TriggerResult {
+    swap: ContractId,
+    effects: Vec<ContractId>,
+}
+
+impl Choice for TriggerLifecycleByScheduler {
+    type Template = Swap;
+    type Argument = Unit;
+    type Result = TriggerResult;
+    const NAME: &'static str = "TriggerLifecycleByScheduler";
+    const CONSUMING: bool = true;
+
+    fn controllers(swap: &Swap) -> Vec<Party> {
+        vec![swap.scheduler.clone()]
+    }
+
+    fn exercise(
+        context: &mut ChoiceContext<'_>,
+        swap: Swap,
+        _: Unit,
+    ) -> Result<TriggerResult, ChoiceError> {
+        let now = context.now();
+        let periods = swap.period_count();
+        let next = swap.next_period_index.0;
+        if next >= periods {
+            return Err(ChoiceError::abort(
+                "NOTHING_DUE",
+                format!(
+                    "swap {}: every period is processed; exercise MatureByScheduler at or after \
+                     maturityTime {}",
+                    swap.swap_id, swap.maturity_time
+                ),
+            ));
+        }
+        let (_, next_end) = swap.period(next);
+        if next_end > now {
+            return Err(ChoiceError::abort(
+                "NOTHING_DUE",
+                format!(
+                    "swap {}: period {next} ends at {next_end}, after ledger time {now}",
+                    swap.swap_id
+                ),
+            ));
+        }
+        let due_until = (next..periods)
+            .take_while(|&index| swap.period(index).1 <= now)
+            .last()
+            .unwrap_or(next);
+        let effects = process_periods(context, &swap, next..=due_until)?;
+        let advanced = context.create(&Swap {
+            next_period_index: Int64(due_until + 1),
+            ..swap
+        })?;
+        Ok(TriggerResult {
+            swap: advanced,
+            effects,
+        })
+    }
+}
+
+/// `MatureByScheduler` (controller Scheduler, consuming).
+pub(crate) struct MatureByScheduler;
+
+/// The result of `MatureByScheduler`.
+#[derive(Debug, Serialize)]
+pub(crate) struct MatureResult {
+    matured: ContractId,
+    effects: Vec<ContractId>,
+}
+
+impl Choice for MatureByScheduler {
+    type Template = Swap;
+    type Argument = Unit;
+    type Result = MatureResult;
+    const NAME: &'static str = "MatureByScheduler";
+    const CONSUMING: bool = true;
+
+    fn controllers(swap: &Swap) -> Vec<Party> {
+        vec![swap.scheduler.clone()]
+    }
+
+    fn exercise(
+        context: &mut ChoiceContext<'_>,
+        swap: Swap,
+        _: Unit,
+    ) -> Result<MatureResult, ChoiceError> {
+        let now = context.now();
+        if now < swap.maturity_time {
+            return Err(ChoiceError::abort(
+                "NOT_MATURED",
+                format!(
+                    "swap {}: maturityTime {} is after ledger time {now}",
+                    swap.swap_id, swap.maturity_time
+                ),
+            ));
+        }
+        // Periods the trigger has not processed yet are settled here, so maturing never drops
+        // a cash flow.
+        let effects = process_periods(
+            context,
+            &swap,
+            swap.next_period_index.0..=swap.period_count() - 1,
+        )?;
+        let matured = context.create(&MaturedSwap {
+            operator: swap.operator,
+            scheduler: swap.scheduler,
+            regulator: swap.regulator,
+            fixed_payer: swap.fixed_payer,
+            float_payer: swap.float_payer,
+            swap_id: swap.swap_id,
+            csa_id: swap.csa_id,
+            currency: swap.currency,
+            notional: swap.notional,
+            fixed_rate: swap.fixed_rate,
+            maturity_time: swap.maturity_time,
+            matured_at: now,
+        })?;
+        Ok(MatureResult { matured, effects })
+    }
+}
+
+/// Creates one LifecycleEffect per period in `indices`, fixing the floating rate off the
+/// operator's curve for the swap's currency.
+fn process_periods(
+    context: &mut ChoiceContext<'_>,
+    swap: &Swap,
+    indices: std::ops::RangeInclusive<i64>,
+) -> Result<Vec<ContractId>, ChoiceError> {
+    if indices.is_empty() {
+        return Ok(Vec::new());
+    }
+    let key = curve_key(&swap.operator, &swap.currency);
+    let Some((_, curve)) = context.lookup_by_key::<DiscountCurve>(&key) else {
+        return Err(ChoiceError::abort(
+            "NO_CURVE",
+            format!(
+                "swap {}: no active DiscountCurve of {} for {}",
+                swap.swap_id, swap.operator, swap.currency
+            ),
+        ));
+    };
+    let numeric = |value: f64, what: &str| {
+        Numeric::from_f64(value).map_err(|_| {
+            ChoiceError::abort(
+                "UNREPRESENTABLE",
+                format!("swap {}: {what} is {value}", swap.swap_id),
+            )
+        })
+    };
+    let mut effects = Vec::new();
+    for index in indices {
+        let (start, end) = swap.period(index);
+        let accrual = act_360(start, end);
+        // Single-curve forward: 1 + F·α = DF(start) / DF(end).
+        let growth = curve.discount_factor(start) / curve.discount_factor(end);
+        let notional = swap.notional.to_f64();
+        let fixed_amount = notional * swap.fixed_rate.to_f64() * accrual;
+        let float_amount = notional * (growth - 1.0);
+        let effect = LifecycleEffect {
+            operator: swap.operator.clone(),
+            scheduler: swap.scheduler.clone(),
+            regulator: swap.regulator.clone(),
+            fixed_payer: swap.fixed_payer.clone(),
+            float_payer: swap.float_payer.clone(),
+            swap_id: swap.swap_id.clone(),
+            csa_id: swap.csa_id.clone(),
+            currency: swap.currency.clone(),
+            period_index: Int64(index),
+            period_start: start,
+            period_end: end,
+            accrual_fraction: numeric(accrual, "the accrual fraction")?,
+            fixing_rate: numeric((growth - 1.0) / accrual, "the fixing rate")?,
+            fixed_amount: numeric(fixed_amount, "the fixed amount")?,
+            float_amount: numeric(float_amount, "the float amount")?,
+            net_to_fixed_payer: numeric(float_amount - fixed_amount, "the net amount")?,
+            processed_at: context.now(),
+        };
+        effects.push(context.create(&effect)?);
+    }
+    Ok(effects)
+}
