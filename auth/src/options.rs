@@ -37,8 +37,10 @@ pub struct AuthOptions {
     pub throttle: ThrottleLimits,
     /// Proxies whose `X-Forwarded-For` is believed (default none).
     pub trusted_proxies: TrustedProxies,
-    /// Longest time one request may take, body included, before `408` (default 10 s).
-    pub request_timeout: Duration,
+    /// Longest time one request may take, body included, before `408` (default 10 s). `None`
+    /// disables the limit; tests on a paused clock need that, or tokio's auto-advance would
+    /// jump to the deadline while a request waits for a bcrypt thread.
+    pub request_timeout: Option<Duration>,
     /// The clock tokens are stamped with (default the system clock).
     pub clock: Arc<dyn Clock>,
     /// Where reload requests come from (the binary's SIGHUP; tests call the trigger directly).
@@ -64,7 +66,7 @@ impl AuthOptions {
             bcrypt_nice: 19,
             throttle: ThrottleLimits::default(),
             trusted_proxies: TrustedProxies::default(),
-            request_timeout: Duration::from_secs(10),
+            request_timeout: Some(Duration::from_secs(10)),
             clock: Arc::new(SystemClock),
             reload: None,
         }

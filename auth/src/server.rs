@@ -37,7 +37,7 @@ pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 pub struct AuthServer {
     shared: Arc<Shared>,
     reload: Option<ReloadRequests>,
-    request_timeout: Duration,
+    request_timeout: Option<Duration>,
 }
 
 impl AuthServer {
@@ -178,7 +178,7 @@ impl AuthServer {
     }
 }
 
-fn build_router(shared: Arc<Shared>, request_timeout: Duration) -> Router {
+fn build_router(shared: Arc<Shared>, request_timeout: Option<Duration>) -> Router {
     let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
         let path = request
             .extensions()
@@ -186,7 +186,7 @@ fn build_router(shared: Arc<Shared>, request_timeout: Duration) -> Router {
             .map(MatchedPath::as_str);
         tracing::debug_span!("request", method = %request.method(), path)
     });
-    Router::new()
+    let router = Router::new()
         .route(TOKEN_PATH, post(token::token_endpoint))
         .route(JWKS_PATH, get(routes::jwks))
         .route(
@@ -196,12 +196,15 @@ fn build_router(shared: Arc<Shared>, request_timeout: Duration) -> Router {
         .route("/.well-known/openid-configuration", get(routes::metadata))
         .route("/auth/health", get(routes::health))
         .route("/metrics", get(routes::metrics))
-        .layer(TimeoutLayer::with_status_code(
+        .with_state(shared);
+    let router = match request_timeout {
+        Some(timeout) => router.layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
-            request_timeout,
-        ))
-        .layer(trace)
-        .with_state(shared)
+            timeout,
+        )),
+        None => router,
+    };
+    router.layer(trace)
 }
 
 /// Prepares (off the async workers) and serves until `shutdown`: the whole service in one

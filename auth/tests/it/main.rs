@@ -1,0 +1,13 @@
+//! Integration tests of the auth service: in-process servers on 127.0.0.1:0 driven over HTTP,
+//! and the real `irsforge-auth` binary for start-up, commands and logs.
+
+mod binary;
+mod claims;
+mod oauth2_client;
+mod published;
+mod reload;
+mod rotation;
+mod shedding;
+mod support;
+mod throttling;
+mod token_endpoint;
