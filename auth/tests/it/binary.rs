@@ -1,1 +1,505 @@
+//! The real `irsforge-auth` binary: start-up failures, the demo profile, `check`,
+//! `hash-secret`, `keys`, signals, concurrent key creation, and logs that never carry a
+//! secret, a hash or a token.
 
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use auth::secret_hash::{BcryptHash, verify_secret};
+use rustix::process::{Pid, Signal, kill_process};
+
+use crate::support::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_irsforge-auth");
+
+/// The binary with a clean environment and the fixture's paths as flags.
+fn command(fixture: &Fixture) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .env_clear()
+        .arg("--config")
+        .arg(&fixture.config_path)
+        .arg("--service-accounts")
+        .arg(&fixture.registry_path)
+        .arg("--keys")
+        .arg(&fixture.keys_dir)
+        .env("AUTH_BIND", "127.0.0.1")
+        .env("AUTH_PORT", "0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// Runs to completion, killing the process if it has not ended within a minute (a start-up
+/// that wrongly succeeds would otherwise serve forever).
+fn run_to_end(mut command: Command) -> Output {
+    let mut child = command.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!(
+                "the process did not exit: {:?}",
+                child.wait_with_output().unwrap()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn stderr_line(output: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "expected a one-line reason, got {stderr:?}"
+    );
+    stderr
+}
+
+#[test]
+fn start_up_failures_are_one_line_reasons_and_a_non_zero_exit() {
+    let placeholder = include_str!("../../../examples/service-accounts.example.yaml");
+    let mismatched = registry_yaml(&[
+        (MARK_PUBLISHER, &["a"]),
+        (SCHEDULER, &["b"]),
+        ("stray", &["c"]),
+    ]);
+    let only_one = registry_yaml(&[(MARK_PUBLISHER, &["a"])]);
+    type Setup = Box<dyn Fn(&Fixture, &mut Command)>;
+    let cases: Vec<(&str, Setup, Vec<String>)> = vec![
+        ("missing config", Box::new(|f, _| std::fs::remove_file(&f.config_path).unwrap()), vec!["cannot read config file".into(), "irsforge.yaml: No such file".into()]),
+        ("placeholder hash", Box::new(move |f, _| f.write_registry(placeholder)), vec!["service-accounts.yaml: serviceAccounts[id=mark-publisher].clientSecretHash: not a bcrypt hash".into()]),
+        ("registry entry not declared", Box::new(move |f, _| f.write_registry(&mismatched)), vec!["service account `stray` has an entry in".into(), "service-accounts.yaml but is not declared in".into(), "irsforge.yaml (auth.serviceAccounts)".into()]),
+        ("declared account without entry", Box::new(move |f, _| f.write_registry(&only_one)), vec!["service account `scheduler` is declared in".into(), "but has no entry in".into()]),
+        ("missing registry", Box::new(|f, _| std::fs::remove_file(&f.registry_path).unwrap()), vec!["cannot read service accounts file".into()]),
+        ("unusable key", Box::new(|f, _| std::fs::write(f.keys_dir.join("private.pem"), "garbage").unwrap()), vec!["private.pem: not a PEM file".into()]),
+    ];
+    for (name, setup, expected) in cases {
+        let fixture = Fixture::new();
+        let mut command = command(&fixture);
+        setup(&fixture, &mut command);
+        let output = run_to_end(command);
+        assert_eq!(output.status.code(), Some(1), "{name}");
+        let line = stderr_line(&output);
+        assert!(line.starts_with("irsforge-auth: "), "{name}: {line}");
+        for fragment in expected {
+            assert!(
+                line.contains(&fragment),
+                "{name}: {line:?} lacks {fragment:?}"
+            );
+        }
+        assert!(
+            !String::from_utf8_lossy(&output.stdout).contains("auth_started"),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn an_occupied_port_is_a_one_line_reason() {
+    let fixture = Fixture::new();
+    let occupied = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut command = command(&fixture);
+    command.env(
+        "AUTH_PORT",
+        occupied.local_addr().unwrap().port().to_string(),
+    );
+    let output = run_to_end(command);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr_line(&output).contains("cannot bind the listen address"));
+}
+
+#[test]
+fn the_demo_provider_says_the_service_is_not_needed_and_exits_0() {
+    let fixture = Fixture::new();
+    std::fs::write(
+        &fixture.config_path,
+        CONFIG_TEXT.replace("provider: builtin", "provider: demo"),
+    )
+    .unwrap();
+    let output = run_to_end(command(&fixture));
+    assert_eq!(output.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("the auth service is not needed"));
+}
+
+#[test]
+fn check_validates_without_binding() {
+    let fixture = Fixture::new();
+    let mut ok = command(&fixture);
+    ok.arg("check");
+    let output = run_to_end(ok);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.starts_with("ok: ") && stdout.contains("active kid"),
+        "{stdout}"
+    );
+
+    fixture.write_registry(include_str!(
+        "../../../examples/service-accounts.example.yaml"
+    ));
+    let mut bad = command(&fixture);
+    bad.arg("check");
+    let output = run_to_end(bad);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr_line(&output).contains("not a bcrypt hash"));
+}
+
+#[test]
+fn every_path_can_come_from_its_environment_variable() {
+    let fixture = Fixture::new();
+    let mut check = Command::new(BIN);
+    check
+        .env_clear()
+        .env("IRSFORGE_CONFIG_PATH", &fixture.config_path)
+        .env("IRSFORGE_SERVICE_ACCOUNTS_PATH", &fixture.registry_path)
+        .env("IRSFORGE_KEYS_DIR", &fixture.keys_dir)
+        .arg("check")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let output = run_to_end(check);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(&fixture.registry_path.display().to_string()),
+        "{stdout}"
+    );
+}
+
+fn hash_secret(input: &[u8]) -> Output {
+    let mut child = Command::new(BIN)
+        .env_clear()
+        .args(["hash-secret", "--cost", "4"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn hash_secret_prints_only_the_hash_of_stdin() {
+    let output = hash_secret(b"fresh secret\n");
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1);
+    let hash = BcryptHash::parse(stdout.trim()).unwrap();
+    assert_eq!(hash.cost(), 4);
+    assert!(
+        verify_secret(b"fresh secret", &hash),
+        "the trailing newline is not part of the secret"
+    );
+    assert!(!stdout.contains("fresh secret"));
+}
+
+#[test]
+fn hash_secret_refuses_secrets_bcrypt_would_truncate() {
+    let output = hash_secret(&[b'x'; 73]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr_line(&output).contains("at most 72 bytes"));
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn keys_rotate_and_retire_from_the_command_line() {
+    let fixture = Fixture::new();
+    let old_kid = std::fs::read_to_string(fixture.keys_dir.join("kid.txt"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let mut rotate = command(&fixture);
+    rotate.args(["keys", "rotate"]);
+    let output = run_to_end(rotate);
+    assert_eq!(output.status.code(), Some(0));
+    let new_kid = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned();
+    assert_ne!(new_kid, old_kid);
+
+    let mut retire_active = command(&fixture);
+    retire_active.args(["keys", "retire", &new_kid]);
+    let output = run_to_end(retire_active);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr_line(&output).contains("is the active key"));
+
+    let mut retire_old = command(&fixture);
+    retire_old.args(["keys", "retire", &old_kid]);
+    assert_eq!(run_to_end(retire_old).status.code(), Some(0));
+    assert!(
+        !fixture
+            .keys_dir
+            .join("published")
+            .join(format!("{old_kid}.pem"))
+            .exists()
+    );
+}
+
+/// A running binary whose stdout lines are collected as they come.
+struct Running {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+    base: String,
+}
+
+impl Running {
+    fn start(mut command: Command) -> Self {
+        let mut child = command.spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = sender.send(line);
+            }
+        });
+        let mut running = Self {
+            child,
+            lines,
+            seen: Vec::new(),
+            base: String::new(),
+        };
+        let started = running.wait_for("auth_started");
+        running.base = format!("http://{}", started["address"].as_str().unwrap());
+        running
+    }
+
+    /// The next log line with this event, waiting up to a minute.
+    fn wait_for(&mut self, event: &str) -> serde_json::Value {
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("no {event} line; saw {:?}", self.seen));
+            self.seen.push(line.clone());
+            let value: serde_json::Value =
+                serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line}"));
+            if value["event"] == event {
+                return value;
+            }
+        }
+    }
+
+    fn signal(&self, signal: Signal) {
+        kill_process(Pid::from_child(&self.child), signal).unwrap();
+    }
+
+    /// SIGTERM, then the exit status and every remaining line of stdout and stderr.
+    fn terminate(mut self) -> (Option<i32>, Vec<String>, String) {
+        self.signal(Signal::TERM);
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut self.child.stderr.take().unwrap(), &mut stderr).unwrap();
+        let status = self.child.wait().unwrap();
+        self.seen.extend(self.lines.iter());
+        (status.code(), self.seen, stderr)
+    }
+}
+
+#[tokio::test]
+async fn logs_are_json_events_that_never_carry_a_secret_a_hash_or_a_token() {
+    let fixture = Fixture::new();
+    let mark_publisher_hash = hash(MARK_PUBLISHER_SECRET);
+    let scheduler_hash = hash(SCHEDULER_SECRET);
+    let registry = format!(
+        "serviceAccounts:\n  - id: mark-publisher\n    clientSecretHash: \"{mark_publisher_hash}\"\n  - id: scheduler\n    clientSecretHash: \"{scheduler_hash}\"\n"
+    );
+    fixture.write_registry(&registry);
+    let mut running = Running::start(command(&fixture));
+    let http = http_client();
+    let token_url = format!("{}/auth/oauth/token", running.base);
+    let mut tokens = Vec::new();
+    for (id, secret) in [
+        (MARK_PUBLISHER, MARK_PUBLISHER_SECRET),
+        (SCHEDULER, SCHEDULER_SECRET),
+    ] {
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", id),
+            ("client_secret", secret),
+        ];
+        let body: serde_json::Value = http
+            .post(&token_url)
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        tokens.push(body["access_token"].as_str().unwrap().to_owned());
+        running.wait_for("token_issued");
+    }
+    let basic = http
+        .post(&token_url)
+        .basic_auth(SCHEDULER, Some(SCHEDULER_SECRET))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(basic.status(), 200);
+    tokens.push(
+        basic.json::<serde_json::Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    );
+    // A secret sent for the wrong account, so the real secret travels with a failure too.
+    let wrong = [
+        ("grant_type", "client_credentials"),
+        ("client_id", MARK_PUBLISHER),
+        ("client_secret", SCHEDULER_SECRET),
+    ];
+    assert_eq!(
+        http.post(&token_url)
+            .form(&wrong)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let rejected = running.wait_for("token_request_rejected");
+    assert_eq!(rejected["reason"], "invalid_client");
+
+    // SIGHUP reloads the registry; a bad file is refused with its own event.
+    running.signal(Signal::HUP);
+    running.wait_for("service_accounts_reloaded");
+    fixture.write_registry("serviceAccounts: []\n");
+    running.signal(Signal::HUP);
+    running.wait_for("service_accounts_reload_failed");
+    let after = [
+        ("grant_type", "client_credentials"),
+        ("client_id", SCHEDULER),
+        ("client_secret", SCHEDULER_SECRET),
+    ];
+    assert_eq!(
+        http.post(&token_url)
+            .form(&after)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200,
+        "the old registry stays"
+    );
+
+    let (status, lines, stderr) = running.terminate();
+    assert_eq!(
+        status,
+        Some(0),
+        "SIGTERM is a clean shutdown; stderr: {stderr}"
+    );
+    let everything = format!("{}\n{stderr}", lines.join("\n"));
+    let mut forbidden = vec![
+        MARK_PUBLISHER_SECRET.to_owned(),
+        SCHEDULER_SECRET.to_owned(),
+    ];
+    for hash in [&mark_publisher_hash, &scheduler_hash] {
+        forbidden.push(hash.clone());
+        forbidden.push(hash[7..].to_owned());
+    }
+    for token in &tokens {
+        forbidden.push(token.clone());
+        forbidden.extend(token.split('.').skip(1).map(str::to_owned));
+    }
+    for secret in forbidden {
+        assert!(!everything.contains(&secret), "the logs contain {secret:?}");
+    }
+    let events: Vec<String> = lines
+        .iter()
+        .map(|line| {
+            serde_json::from_str::<serde_json::Value>(line).unwrap()["event"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    for expected in [
+        "service_accounts_loaded",
+        "keys_loaded",
+        "auth_started",
+        "token_issued",
+        "token_request_rejected",
+        "service_accounts_reloaded",
+        "service_accounts_reload_failed",
+        "auth_stopping",
+        "auth_stopped",
+    ] {
+        assert!(
+            events.iter().any(|event| event == expected),
+            "no {expected} in {events:?}"
+        );
+    }
+    let issued = lines
+        .iter()
+        .find(|line| line.contains("\"token_issued\""))
+        .unwrap();
+    let issued: serde_json::Value = serde_json::from_str(issued).unwrap();
+    for field in ["account_id", "kid", "jti", "exp"] {
+        assert!(
+            !issued[field].is_null(),
+            "token_issued lacks {field}: {issued}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn two_instances_starting_at_once_on_an_empty_key_directory_share_one_key_set() {
+    let fixture = Fixture::new();
+    std::fs::remove_dir_all(&fixture.keys_dir).unwrap();
+    let first = command(&fixture);
+    let second = command(&fixture);
+    let (first, second) = std::thread::scope(|scope| {
+        let first = scope.spawn(|| Running::start(first));
+        let second = scope.spawn(|| Running::start(second));
+        (first.join().unwrap(), second.join().unwrap())
+    });
+    let http = http_client();
+    let mut documents = Vec::new();
+    for running in [&first, &second] {
+        let url = format!("{}/.well-known/jwks.json", running.base);
+        documents.push(http.get(url).send().await.unwrap().text().await.unwrap());
+    }
+    assert_eq!(documents[0], documents[1]);
+    let kid = std::fs::read_to_string(fixture.keys_dir.join("kid.txt")).unwrap();
+    assert!(documents[0].contains(kid.trim()));
+    assert_eq!(
+        auth::keys::load_existing(&fixture.keys_dir)
+            .unwrap()
+            .published()
+            .len(),
+        1
+    );
+    let created = [&first, &second]
+        .iter()
+        .filter(|running| {
+            running
+                .seen
+                .iter()
+                .any(|line| line.contains("keys_created"))
+        })
+        .count();
+    assert_eq!(created, 1, "exactly one instance generated the key");
+    for running in [first, second] {
+        assert_eq!(running.terminate().0, Some(0));
+    }
+    assert_private_key_mode(&fixture.keys_dir);
+}
+
+fn assert_private_key_mode(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir.join("private.pem"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}

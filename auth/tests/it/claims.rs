@@ -68,7 +68,8 @@ async fn every_token_has_a_fresh_jti() {
 async fn an_expired_token_fails_independent_verification() {
     let fixture = Fixture::new();
     let long_ago = SystemClock.unix_seconds() - 3600;
-    let server = TestServer::start(fixture.options().with_clock(Arc::new(FixedClock(long_ago)))).await;
+    let server =
+        TestServer::start(fixture.options().with_clock(Arc::new(FixedClock(long_ago)))).await;
     let token = server.token(SCHEDULER, SCHEDULER_SECRET).await;
     let error = verify(&token, &server.jwks().await).unwrap_err();
     assert!(error.contains("ExpiredSignature"), "{error}");

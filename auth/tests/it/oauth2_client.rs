@@ -2,7 +2,10 @@
 //! HTTP client written here on reqwest 0.13.
 
 use oauth2::basic::{BasicClient, BasicErrorResponseType};
-use oauth2::{AuthType, ClientId, ClientSecret, HttpRequest, HttpResponse, RequestTokenError, TokenResponse, TokenUrl};
+use oauth2::{
+    AuthType, ClientId, ClientSecret, HttpRequest, HttpResponse, RequestTokenError, TokenResponse,
+    TokenUrl,
+};
 
 use crate::support::*;
 
@@ -21,7 +24,9 @@ async fn send(request: HttpRequest) -> Result<HttpResponse, reqwest::Error> {
         incoming = incoming.header(name, value);
     }
     let body = response.bytes().await?.to_vec();
-    Ok(incoming.body(body).expect("status and headers came from a valid response"))
+    Ok(incoming
+        .body(body)
+        .expect("status and headers came from a valid response"))
 }
 
 fn client(
@@ -29,7 +34,13 @@ fn client(
     id: &str,
     secret: &str,
     auth_type: AuthType,
-) -> BasicClient<oauth2::EndpointNotSet, oauth2::EndpointNotSet, oauth2::EndpointNotSet, oauth2::EndpointNotSet, oauth2::EndpointSet> {
+) -> BasicClient<
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointSet,
+> {
     BasicClient::new(ClientId::new(id.to_owned()))
         .set_client_secret(ClientSecret::new(secret.to_owned()))
         .set_token_uri(TokenUrl::new(server.url("/auth/oauth/token")).unwrap())
@@ -48,7 +59,10 @@ async fn the_oauth2_crate_obtains_verifiable_tokens_with_both_auth_types() {
             .await
             .unwrap();
         assert_eq!(token.token_type().as_ref(), "bearer");
-        assert_eq!(token.expires_in(), Some(std::time::Duration::from_secs(900)));
+        assert_eq!(
+            token.expires_in(),
+            Some(std::time::Duration::from_secs(900))
+        );
         let claims = verify(token.access_token().secret(), &jwks).unwrap();
         assert_eq!(claims.sub.as_deref(), Some("service:mark-publisher"));
     }

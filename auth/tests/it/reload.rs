@@ -24,7 +24,13 @@ async fn a_good_new_file_takes_effect_and_both_hashes_of_an_account_work() {
         (SCHEDULER, &[new_secret]),
     ]));
     server.reload.reload().await.unwrap().registry.unwrap();
-    assert_eq!(server.post_token(SCHEDULER, SCHEDULER_SECRET).await.status(), 401);
+    assert_eq!(
+        server
+            .post_token(SCHEDULER, SCHEDULER_SECRET)
+            .await
+            .status(),
+        401
+    );
     server.token(SCHEDULER, new_secret).await;
     server.stop().await;
 }
@@ -34,7 +40,11 @@ async fn a_bad_new_file_is_refused_and_the_old_registry_stays() {
     let fixture = Fixture::new();
     let server = TestServer::start(fixture.options()).await;
     let placeholder = include_str!("../../../examples/service-accounts.example.yaml");
-    let mismatched = registry_yaml(&[(MARK_PUBLISHER, &["x"]), (SCHEDULER, &["y"]), ("stray", &["z"])]);
+    let mismatched = registry_yaml(&[
+        (MARK_PUBLISHER, &["x"]),
+        (SCHEDULER, &["y"]),
+        ("stray", &["z"]),
+    ]);
     let cases = [
         (placeholder.to_owned(), "clientSecretHash"),
         (mismatched, "`stray` has an entry"),

@@ -4,7 +4,10 @@
 use crate::support::*;
 
 fn kids(jwks: &jsonwebtoken::jwk::JwkSet) -> Vec<String> {
-    jwks.keys.iter().map(|jwk| jwk.common.key_id.clone().unwrap()).collect()
+    jwks.keys
+        .iter()
+        .map(|jwk| jwk.common.key_id.clone().unwrap())
+        .collect()
 }
 
 #[tokio::test]
@@ -12,15 +15,24 @@ async fn old_and_new_kids_verify_until_the_old_one_is_retired() {
     let fixture = Fixture::new();
     let server = TestServer::start(fixture.options()).await;
     let old_token = server.token(SCHEDULER, SCHEDULER_SECRET).await;
-    let old_kid = jsonwebtoken::decode_header(&old_token).unwrap().kid.unwrap();
+    let old_kid = jsonwebtoken::decode_header(&old_token)
+        .unwrap()
+        .kid
+        .unwrap();
 
     let rotation = auth::keys::rotate(&fixture.keys_dir).unwrap();
     assert_eq!(rotation.previous.as_deref(), Some(old_kid.as_str()));
     let outcome = server.reload.reload().await.unwrap();
-    assert_eq!(outcome.keys, Ok(vec![rotation.active.clone(), old_kid.clone()]));
+    assert_eq!(
+        outcome.keys,
+        Ok(vec![rotation.active.clone(), old_kid.clone()])
+    );
 
     let new_token = server.token(SCHEDULER, SCHEDULER_SECRET).await;
-    let new_kid = jsonwebtoken::decode_header(&new_token).unwrap().kid.unwrap();
+    let new_kid = jsonwebtoken::decode_header(&new_token)
+        .unwrap()
+        .kid
+        .unwrap();
     assert_eq!(new_kid, rotation.active);
     let jwks = server.jwks().await;
     assert_eq!(kids(&jwks), [new_kid.clone(), old_kid.clone()]);
@@ -33,7 +45,11 @@ async fn old_and_new_kids_verify_until_the_old_one_is_retired() {
     server.reload.reload().await.unwrap().keys.unwrap();
     let jwks = server.jwks().await;
     assert_eq!(kids(&jwks), [new_kid]);
-    assert!(verify(&old_token, &jwks).unwrap_err().contains("not in the JWKS"));
+    assert!(
+        verify(&old_token, &jwks)
+            .unwrap_err()
+            .contains("not in the JWKS")
+    );
     verify(&new_token, &jwks).unwrap();
     server.stop().await;
 }
@@ -41,7 +57,10 @@ async fn old_and_new_kids_verify_until_the_old_one_is_retired() {
 #[tokio::test]
 async fn a_restart_after_rotation_publishes_both_keys() {
     let fixture = Fixture::new();
-    let old_kid = std::fs::read_to_string(fixture.keys_dir.join("kid.txt")).unwrap().trim().to_owned();
+    let old_kid = std::fs::read_to_string(fixture.keys_dir.join("kid.txt"))
+        .unwrap()
+        .trim()
+        .to_owned();
     let rotation = auth::keys::rotate(&fixture.keys_dir).unwrap();
     let server = TestServer::start(fixture.options()).await;
     assert_eq!(kids(&server.jwks().await), [rotation.active, old_kid]);

@@ -7,7 +7,9 @@ use crate::support::*;
 async fn requests_beyond_the_queue_are_shed_with_503_and_retry_after() {
     let fixture = Fixture::new();
     // A costly hash keeps the single worker busy long enough for the burst to pile up.
-    let slow_hash = auth::secret_hash::hash_secret(b"slow-secret", 12).unwrap().to_string();
+    let slow_hash = auth::secret_hash::hash_secret(b"slow-secret", 12)
+        .unwrap()
+        .to_string();
     fixture.write_registry(&format!(
         "serviceAccounts:\n  - id: mark-publisher\n    clientSecretHash: \"{}\"\n  - id: scheduler\n    clientSecretHash: \"{slow_hash}\"\n",
         hash(MARK_PUBLISHER_SECRET)
@@ -20,10 +22,11 @@ async fn requests_beyond_the_queue_are_shed_with_503_and_retry_after() {
     let server = TestServer::start(options).await;
     let mut burst = tokio::task::JoinSet::new();
     for _ in 0..12 {
-        let request = server
-            .http
-            .post(server.url("/auth/oauth/token"))
-            .form(&[("grant_type", "client_credentials"), ("client_id", SCHEDULER), ("client_secret", "slow-secret")]);
+        let request = server.http.post(server.url("/auth/oauth/token")).form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", SCHEDULER),
+            ("client_secret", "slow-secret"),
+        ]);
         burst.spawn(async move { request.send().await.unwrap() });
     }
     let responses = burst.join_all().await;
@@ -42,11 +45,32 @@ async fn requests_beyond_the_queue_are_shed_with_503_and_retry_after() {
         }
     }
     assert!(accepted >= 1, "the queue accepts work");
-    assert!(shed >= 1, "a burst beyond one worker and one queued job is shed");
-    let health = server.http.get(server.url("/auth/health")).send().await.unwrap();
+    assert!(
+        shed >= 1,
+        "a burst beyond one worker and one queued job is shed"
+    );
+    let health = server
+        .http
+        .get(server.url("/auth/health"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
-    let metrics = server.http.get(server.url("/metrics")).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains(&format!("auth_token_requests_shed_total {shed}")), "{metrics}");
-    assert!(metrics.contains(&format!("auth_token_requests_total{{outcome=\"overloaded\"}} {shed}")));
+    let metrics = server
+        .http
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(&format!("auth_token_requests_shed_total {shed}")),
+        "{metrics}"
+    );
+    assert!(metrics.contains(&format!(
+        "auth_token_requests_total{{outcome=\"overloaded\"}} {shed}"
+    )));
     server.stop().await;
 }

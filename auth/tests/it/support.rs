@@ -72,7 +72,8 @@ fn shared_key_dir() -> &'static Path {
 
 /// A directory with irsforge.yaml, service-accounts.yaml and a key directory.
 pub(crate) struct Fixture {
-    pub(crate) dir: TempDir,
+    /// Keeps the directory alive as long as the fixture.
+    _dir: TempDir,
     pub(crate) config_path: PathBuf,
     pub(crate) registry_path: PathBuf,
     pub(crate) keys_dir: PathBuf,
@@ -91,7 +92,7 @@ impl Fixture {
             std::fs::copy(shared_key_dir().join(file), keys_dir.join(file)).unwrap();
         }
         Self {
-            dir,
+            _dir: dir,
             config_path,
             registry_path,
             keys_dir,
@@ -151,7 +152,12 @@ impl TestServer {
     async fn wait_until_healthy(&self) {
         // The listener is bound already, so requests queue until the server is ready; one
         // request is enough.
-        let response = self.http.get(self.url("/auth/health")).send().await.unwrap();
+        let response = self
+            .http
+            .get(self.url("/auth/health"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200);
     }
 
@@ -188,7 +194,11 @@ impl TestServer {
     }
 
     /// A raw request to the token endpoint.
-    pub(crate) async fn raw(&self, content_type: Option<&str>, body: impl Into<reqwest::Body>) -> reqwest::Response {
+    pub(crate) async fn raw(
+        &self,
+        content_type: Option<&str>,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
         let mut request = self.http.post(self.url("/auth/oauth/token")).body(body);
         if let Some(content_type) = content_type {
             request = request.header("content-type", content_type);
@@ -197,7 +207,12 @@ impl TestServer {
     }
 
     pub(crate) async fn jwks(&self) -> JwkSet {
-        let response = self.http.get(self.url("/.well-known/jwks.json")).send().await.unwrap();
+        let response = self
+            .http
+            .get(self.url("/.well-known/jwks.json"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200);
         response.json().await.unwrap()
     }
@@ -208,7 +223,9 @@ impl TestServer {
 pub(crate) fn verify(token: &str, jwks: &JwkSet) -> Result<LedgerJwtClaims, String> {
     let header = jsonwebtoken::decode_header(token).map_err(|e| e.to_string())?;
     let kid = header.kid.ok_or("no kid in the header")?;
-    let jwk = jwks.find(&kid).ok_or_else(|| format!("kid {kid} is not in the JWKS"))?;
+    let jwk = jwks
+        .find(&kid)
+        .ok_or_else(|| format!("kid {kid} is not in the JWKS"))?;
     let key = DecodingKey::from_jwk(jwk).map_err(|e| e.to_string())?;
     let mut validation = Validation::new(Algorithm::RS256);
     validation.set_issuer(&[ISSUER]);
@@ -221,7 +238,10 @@ pub(crate) fn verify(token: &str, jwks: &JwkSet) -> Result<LedgerJwtClaims, Stri
 
 /// The JSON body of an error response, after checking it is an OAuth2 error that must not be
 /// cached.
-pub(crate) async fn oauth_error(response: reqwest::Response, status: u16) -> (String, reqwest::header::HeaderMap) {
+pub(crate) async fn oauth_error(
+    response: reqwest::Response,
+    status: u16,
+) -> (String, reqwest::header::HeaderMap) {
     assert_eq!(response.status().as_u16(), status);
     let headers = response.headers().clone();
     assert_eq!(headers["content-type"], "application/json");

@@ -36,7 +36,13 @@ fn ip(text: &str) -> IpAddr {
     text.parse().unwrap()
 }
 
-async fn attempt(router: &Router, peer: IpAddr, forwarded: Option<&str>, id: &str, secret: &str) -> Response<Body> {
+async fn attempt(
+    router: &Router,
+    peer: IpAddr,
+    forwarded: Option<&str>,
+    id: &str,
+    secret: &str,
+) -> Response<Body> {
     let body = form_urlencoded::Serializer::new(String::new())
         .append_pair("grant_type", "client_credentials")
         .append_pair("client_id", id)
@@ -47,19 +53,32 @@ async fn attempt(router: &Router, peer: IpAddr, forwarded: Option<&str>, id: &st
         .body(Body::from(body))
         .unwrap();
     if let Some(forwarded) = forwarded {
-        request.headers_mut().insert("x-forwarded-for", forwarded.parse().unwrap());
+        request
+            .headers_mut()
+            .insert("x-forwarded-for", forwarded.parse().unwrap());
     }
-    request.extensions_mut().insert(ConnectInfo(SocketAddr::new(peer, 40000)));
+    request
+        .extensions_mut()
+        .insert(ConnectInfo(SocketAddr::new(peer, 40000)));
     router.clone().oneshot(request).await.unwrap()
 }
 
 async fn status(router: &Router, peer: &str, id: &str, secret: &str) -> u16 {
-    attempt(router, ip(peer), None, id, secret).await.status().as_u16()
+    attempt(router, ip(peer), None, id, secret)
+        .await
+        .status()
+        .as_u16()
 }
 
 async fn bcrypt_runs(router: &Router) -> u64 {
-    let response = router.clone().oneshot(Request::get("/metrics").body(Body::empty()).unwrap()).await.unwrap();
-    let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+    let response = router
+        .clone()
+        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
     let text = String::from_utf8(body.to_vec()).unwrap();
     text.lines()
         .find_map(|line| line.strip_prefix("auth_bcrypt_verify_seconds_count "))
@@ -76,40 +95,86 @@ async fn an_address_is_throttled_after_its_failures_before_any_bcrypt_work_and_r
     assert_eq!(response.status(), 429);
     // 3 a minute: one more attempt every 20 s.
     assert_eq!(response.headers()["retry-after"], "20");
-    assert_eq!(bcrypt_runs(&router).await, 3, "a throttled request costs no bcrypt work");
-    assert_eq!(status(&router, "192.0.2.2", SCHEDULER, SCHEDULER_SECRET).await, 200);
+    assert_eq!(
+        bcrypt_runs(&router).await,
+        3,
+        "a throttled request costs no bcrypt work"
+    );
+    assert_eq!(
+        status(&router, "192.0.2.2", SCHEDULER, SCHEDULER_SECRET).await,
+        200
+    );
 
     tokio::time::advance(Duration::from_secs(19)).await;
-    assert_eq!(status(&router, "192.0.2.1", SCHEDULER, SCHEDULER_SECRET).await, 429);
+    assert_eq!(
+        status(&router, "192.0.2.1", SCHEDULER, SCHEDULER_SECRET).await,
+        429
+    );
     tokio::time::advance(Duration::from_secs(1)).await;
-    assert_eq!(status(&router, "192.0.2.1", SCHEDULER, SCHEDULER_SECRET).await, 200);
+    assert_eq!(
+        status(&router, "192.0.2.1", SCHEDULER, SCHEDULER_SECRET).await,
+        200
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_sprayed_client_id_is_throttled_but_its_recent_real_client_is_not() {
     let (_fixture, router) = router(limits(0, 2), TrustedProxies::default());
-    assert_eq!(status(&router, "10.0.0.1", SCHEDULER, SCHEDULER_SECRET).await, 200);
-    assert_eq!(status(&router, "198.51.100.1", SCHEDULER, "guess-1").await, 401);
-    assert_eq!(status(&router, "198.51.100.2", SCHEDULER, "guess-2").await, 401);
+    assert_eq!(
+        status(&router, "10.0.0.1", SCHEDULER, SCHEDULER_SECRET).await,
+        200
+    );
+    assert_eq!(
+        status(&router, "198.51.100.1", SCHEDULER, "guess-1").await,
+        401
+    );
+    assert_eq!(
+        status(&router, "198.51.100.2", SCHEDULER, "guess-2").await,
+        401
+    );
     let response = attempt(&router, ip("198.51.100.3"), None, SCHEDULER, "guess-3").await;
     assert_eq!(response.status(), 429);
     assert_eq!(response.headers()["retry-after"], "30");
     // The account's usual client keeps getting tokens from its address.
-    assert_eq!(status(&router, "10.0.0.1", SCHEDULER, SCHEDULER_SECRET).await, 200);
+    assert_eq!(
+        status(&router, "10.0.0.1", SCHEDULER, SCHEDULER_SECRET).await,
+        200
+    );
     // Another account is unaffected.
-    assert_eq!(status(&router, "198.51.100.3", MARK_PUBLISHER, MARK_PUBLISHER_SECRET).await, 200);
+    assert_eq!(
+        status(
+            &router,
+            "198.51.100.3",
+            MARK_PUBLISHER,
+            MARK_PUBLISHER_SECRET
+        )
+        .await,
+        200
+    );
     tokio::time::advance(Duration::from_secs(30)).await;
-    assert_eq!(status(&router, "198.51.100.3", SCHEDULER, "guess-3").await, 401);
+    assert_eq!(
+        status(&router, "198.51.100.3", SCHEDULER, "guess-3").await,
+        401
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn successes_are_never_counted() {
     let (_fixture, router) = router(limits(1, 1), TrustedProxies::default());
     for _ in 0..5 {
-        assert_eq!(status(&router, "192.0.2.1", SCHEDULER, SCHEDULER_SECRET).await, 200);
+        assert_eq!(
+            status(&router, "192.0.2.1", SCHEDULER, SCHEDULER_SECRET).await,
+            200
+        );
     }
-    assert_eq!(status(&router, "192.0.2.1", MARK_PUBLISHER, "wrong").await, 401);
-    assert_eq!(status(&router, "192.0.2.1", MARK_PUBLISHER, "wrong").await, 429);
+    assert_eq!(
+        status(&router, "192.0.2.1", MARK_PUBLISHER, "wrong").await,
+        401
+    );
+    assert_eq!(
+        status(&router, "192.0.2.1", MARK_PUBLISHER, "wrong").await,
+        429
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -126,14 +191,42 @@ async fn behind_a_trusted_proxy_the_forwarded_address_is_throttled() {
     let (_fixture, router) = router(limits(2, 0), proxies);
     let proxy = ip("127.0.0.1");
     for _ in 0..2 {
-        let response = attempt(&router, proxy, Some("spoofed, 203.0.113.7"), SCHEDULER, "wrong").await;
+        let response = attempt(
+            &router,
+            proxy,
+            Some("spoofed, 203.0.113.7"),
+            SCHEDULER,
+            "wrong",
+        )
+        .await;
         assert_eq!(response.status(), 401);
     }
-    let throttled = attempt(&router, proxy, Some("203.0.113.7"), SCHEDULER, SCHEDULER_SECRET).await;
+    let throttled = attempt(
+        &router,
+        proxy,
+        Some("203.0.113.7"),
+        SCHEDULER,
+        SCHEDULER_SECRET,
+    )
+    .await;
     assert_eq!(throttled.status(), 429);
-    let other_client = attempt(&router, proxy, Some("203.0.113.8"), SCHEDULER, SCHEDULER_SECRET).await;
+    let other_client = attempt(
+        &router,
+        proxy,
+        Some("203.0.113.8"),
+        SCHEDULER,
+        SCHEDULER_SECRET,
+    )
+    .await;
     assert_eq!(other_client.status(), 200);
     // An untrusted peer's header is ignored: the peer itself is the source.
-    let direct = attempt(&router, ip("192.0.2.50"), Some("203.0.113.7"), SCHEDULER, SCHEDULER_SECRET).await;
+    let direct = attempt(
+        &router,
+        ip("192.0.2.50"),
+        Some("203.0.113.7"),
+        SCHEDULER,
+        SCHEDULER_SECRET,
+    )
+    .await;
     assert_eq!(direct.status(), 200);
 }

@@ -18,7 +18,10 @@ fn form(pairs: &[(&str, &str)]) -> String {
 /// RFC 6749 §2.3.1: id and secret are form-urlencoded, then joined and base64-encoded.
 fn basic(client_id: &str, secret: &str) -> String {
     let encode = |text: &str| form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
-    format!("Basic {}", STANDARD.encode(format!("{}:{}", encode(client_id), encode(secret))))
+    format!(
+        "Basic {}",
+        STANDARD.encode(format!("{}:{}", encode(client_id), encode(secret)))
+    )
 }
 
 async fn start() -> (Fixture, TestServer) {
@@ -30,7 +33,9 @@ async fn start() -> (Fixture, TestServer) {
 #[tokio::test]
 async fn client_secret_post_issues_a_bearer_token_that_is_not_cached() {
     let (_fixture, server) = start().await;
-    let response = server.post_token(MARK_PUBLISHER, MARK_PUBLISHER_SECRET).await;
+    let response = server
+        .post_token(MARK_PUBLISHER, MARK_PUBLISHER_SECRET)
+        .await;
     assert_eq!(response.status(), 200);
     // §5.1: no-store and no-cache on the token response.
     assert_eq!(response.headers()["cache-control"], "no-store");
@@ -50,7 +55,10 @@ async fn client_secret_basic_form_decodes_id_and_secret_after_base64() {
     let response = server
         .http
         .post(server.url("/auth/oauth/token"))
-        .header("authorization", basic(MARK_PUBLISHER, MARK_PUBLISHER_SECRET))
+        .header(
+            "authorization",
+            basic(MARK_PUBLISHER, MARK_PUBLISHER_SECRET),
+        )
         .header("content-type", FORM)
         .body("grant_type=client_credentials")
         .send()
@@ -63,8 +71,17 @@ async fn client_secret_basic_form_decodes_id_and_secret_after_base64() {
 #[tokio::test]
 async fn a_charset_parameter_on_the_content_type_is_accepted() {
     let (_fixture, server) = start().await;
-    let body = form(&[("grant_type", "client_credentials"), ("client_id", SCHEDULER), ("client_secret", SCHEDULER_SECRET)]);
-    let response = server.raw(Some("application/x-www-form-urlencoded; charset=UTF-8"), body).await;
+    let body = form(&[
+        ("grant_type", "client_credentials"),
+        ("client_id", SCHEDULER),
+        ("client_secret", SCHEDULER_SECRET),
+    ]);
+    let response = server
+        .raw(
+            Some("application/x-www-form-urlencoded; charset=UTF-8"),
+            body,
+        )
+        .await;
     assert_eq!(response.status(), 200);
     server.stop().await;
 }
@@ -77,7 +94,10 @@ async fn both_authentication_methods_at_once_are_invalid_request() {
         .post(server.url("/auth/oauth/token"))
         .header("authorization", basic(SCHEDULER, SCHEDULER_SECRET))
         .header("content-type", FORM)
-        .body(form(&[("grant_type", "client_credentials"), ("client_secret", SCHEDULER_SECRET)]))
+        .body(form(&[
+            ("grant_type", "client_credentials"),
+            ("client_secret", SCHEDULER_SECRET),
+        ]))
         .send()
         .await
         .unwrap();
@@ -94,16 +114,31 @@ async fn a_repeated_parameter_is_invalid_request() {
         ("client_secret", SCHEDULER_SECRET),
         ("client_id", SCHEDULER),
     ]);
-    assert_eq!(oauth_error(server.raw(Some(FORM), body).await, 400).await.0, "invalid_request");
+    assert_eq!(
+        oauth_error(server.raw(Some(FORM), body).await, 400).await.0,
+        "invalid_request"
+    );
     server.stop().await;
 }
 
 #[tokio::test]
 async fn another_grant_type_is_unsupported_grant_type() {
     let (_fixture, server) = start().await;
-    for grant in ["password", "authorization_code", "refresh_token", "CLIENT_CREDENTIALS"] {
-        let body = form(&[("grant_type", grant), ("client_id", SCHEDULER), ("client_secret", SCHEDULER_SECRET)]);
-        assert_eq!(oauth_error(server.raw(Some(FORM), body).await, 400).await.0, "unsupported_grant_type");
+    for grant in [
+        "password",
+        "authorization_code",
+        "refresh_token",
+        "CLIENT_CREDENTIALS",
+    ] {
+        let body = form(&[
+            ("grant_type", grant),
+            ("client_id", SCHEDULER),
+            ("client_secret", SCHEDULER_SECRET),
+        ]);
+        assert_eq!(
+            oauth_error(server.raw(Some(FORM), body).await, 400).await.0,
+            "unsupported_grant_type"
+        );
     }
     server.stop().await;
 }
@@ -111,8 +146,14 @@ async fn another_grant_type_is_unsupported_grant_type() {
 #[tokio::test]
 async fn a_missing_grant_type_is_invalid_request() {
     let (_fixture, server) = start().await;
-    let body = form(&[("client_id", SCHEDULER), ("client_secret", SCHEDULER_SECRET)]);
-    assert_eq!(oauth_error(server.raw(Some(FORM), body).await, 400).await.0, "invalid_request");
+    let body = form(&[
+        ("client_id", SCHEDULER),
+        ("client_secret", SCHEDULER_SECRET),
+    ]);
+    assert_eq!(
+        oauth_error(server.raw(Some(FORM), body).await, 400).await.0,
+        "invalid_request"
+    );
     server.stop().await;
 }
 
@@ -139,21 +180,34 @@ async fn a_wrong_secret_over_basic_is_invalid_client_with_a_basic_challenge() {
         .unwrap();
     let (error, headers) = oauth_error(response, 401).await;
     assert_eq!(error, "invalid_client");
-    assert!(headers["www-authenticate"].to_str().unwrap().starts_with("Basic realm="));
+    assert!(
+        headers["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Basic realm=")
+    );
     server.stop().await;
 }
 
 #[tokio::test]
 async fn an_unknown_client_is_invalid_client() {
     let (_fixture, server) = start().await;
-    assert_eq!(oauth_error(server.post_token("nobody", SCHEDULER_SECRET).await, 401).await.0, "invalid_client");
+    assert_eq!(
+        oauth_error(server.post_token("nobody", SCHEDULER_SECRET).await, 401)
+            .await
+            .0,
+        "invalid_client"
+    );
     server.stop().await;
 }
 
 #[tokio::test]
 async fn no_client_authentication_is_invalid_client_with_a_challenge() {
     let (_fixture, server) = start().await;
-    for body in ["grant_type=client_credentials", "grant_type=client_credentials&client_id=scheduler"] {
+    for body in [
+        "grant_type=client_credentials",
+        "grant_type=client_credentials&client_id=scheduler",
+    ] {
         let (error, headers) = oauth_error(server.raw(Some(FORM), body).await, 401).await;
         assert_eq!(error, "invalid_client");
         assert!(headers.contains_key("www-authenticate"));
@@ -165,10 +219,26 @@ async fn no_client_authentication_is_invalid_client_with_a_challenge() {
 async fn malformed_bodies_are_4xx_oauth_errors() {
     let (_fixture, server) = start().await;
     let cases: Vec<(Option<&str>, Vec<u8>, u16)> = vec![
-        (Some(FORM), b"grant_type=client_credentials&client_secret=%zz".to_vec(), 400),
-        (Some(FORM), b"grant_type=client_credentials&client_secret=%ff%fe".to_vec(), 400),
-        (Some(FORM), b"grant_type=client_credentials&client_secret=\xff\xfe".to_vec(), 400),
-        (Some("application/json"), br#"{"grant_type":"client_credentials"}"#.to_vec(), 400),
+        (
+            Some(FORM),
+            b"grant_type=client_credentials&client_secret=%zz".to_vec(),
+            400,
+        ),
+        (
+            Some(FORM),
+            b"grant_type=client_credentials&client_secret=%ff%fe".to_vec(),
+            400,
+        ),
+        (
+            Some(FORM),
+            b"grant_type=client_credentials&client_secret=\xff\xfe".to_vec(),
+            400,
+        ),
+        (
+            Some("application/json"),
+            br#"{"grant_type":"client_credentials"}"#.to_vec(),
+            400,
+        ),
         (None, b"grant_type=client_credentials".to_vec(), 400),
         (Some(FORM), vec![b'a'; 70 * 1024], 413),
     ];
@@ -183,11 +253,22 @@ async fn malformed_bodies_are_4xx_oauth_errors() {
 async fn a_secret_longer_than_72_bytes_never_matches_by_prefix() {
     let fixture = Fixture::new();
     let secret = "s".repeat(72);
-    fixture.write_registry(&registry_yaml(&[(MARK_PUBLISHER, &[&secret]), (SCHEDULER, &[SCHEDULER_SECRET])]));
+    fixture.write_registry(&registry_yaml(&[
+        (MARK_PUBLISHER, &[&secret]),
+        (SCHEDULER, &[SCHEDULER_SECRET]),
+    ]));
     let server = TestServer::start(fixture.options()).await;
-    assert_eq!(server.post_token(MARK_PUBLISHER, &secret).await.status(), 200);
+    assert_eq!(
+        server.post_token(MARK_PUBLISHER, &secret).await.status(),
+        200
+    );
     let longer = format!("{secret}extra");
-    assert_eq!(oauth_error(server.post_token(MARK_PUBLISHER, &longer).await, 401).await.0, "invalid_client");
+    assert_eq!(
+        oauth_error(server.post_token(MARK_PUBLISHER, &longer).await, 401)
+            .await
+            .0,
+        "invalid_client"
+    );
     server.stop().await;
 }
 
