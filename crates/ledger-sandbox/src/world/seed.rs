@@ -201,3 +201,6 @@ fn store<T: Template>(state: &mut LedgerState, contract: &T) -> Result<(), Strin
     state.commit(&[], vec![contract], next_seq);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
