@@ -363,6 +363,15 @@ impl ApiError {
         )
     }
 
+    /// 408: the request took longer than the configured request timeout.
+    pub(crate) fn request_timeout() -> Self {
+        Self::plain(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            "the request took longer than the sandbox's request timeout",
+        )
+    }
+
     /// 500: a bug in the sandbox. The text is the real JSON API's and carries no detail.
     pub(crate) fn internal() -> Self {
         Self::plain(

@@ -6,7 +6,8 @@
 //! such a key up to 10 h, a documented difference). Unlike Canton, fetches are rate-limited:
 //! at most one per `refetch_interval` on the injected clock, whatever the outcome, so a flood
 //! of tokens with bogus `kid`s costs the auth service one request per interval. One fetch runs
-//! at a time; concurrent lookups wait for it and then use its result.
+//! at a time; lookups of cached keys never wait for it, and lookups that need a fetch wait for
+//! the one in flight and then use its result.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -28,16 +29,25 @@ pub(crate) struct JwksCache {
     client: reqwest::Client,
     options: JwksOptions,
     clock: Arc<dyn Clock>,
-    state: tokio::sync::Mutex<CacheState>,
+    /// The cached key set. Lookups of cached keys only take this lock, briefly, so they never
+    /// wait for a fetch in flight.
+    keys: std::sync::RwLock<KeySet>,
+    /// Held for the whole of a fetch, so at most one runs; records the last attempt.
+    fetch_gate: tokio::sync::Mutex<Option<DateTime<Utc>>>,
 }
 
-#[derive(Debug, Default)]
-struct CacheState {
+#[derive(Debug, Default, Clone)]
+struct KeySet {
     keys: HashMap<String, DecodingKey>,
-    /// When the cached set was fetched; `None` before the first successful fetch.
+    /// When the set was fetched; `None` before the first successful fetch.
     fetched_at: Option<DateTime<Utc>>,
-    /// When the last fetch was attempted, successful or not; drives the rate limit.
-    attempted_at: Option<DateTime<Utc>>,
+}
+
+/// What the cache holds for a `kid` right now.
+enum Cached {
+    Fresh(DecodingKey),
+    Stale(DecodingKey),
+    Missing,
 }
 
 impl JwksCache {
@@ -57,27 +67,30 @@ impl JwksCache {
             client,
             options,
             clock,
-            state: tokio::sync::Mutex::new(CacheState::default()),
+            keys: std::sync::RwLock::new(KeySet::default()),
+            fetch_gate: tokio::sync::Mutex::new(None),
         })
     }
 
     /// The verification key for `kid`, fetching the JWKS when it is unknown or stale and the
     /// rate limit allows. `Err` is a reason fit for the client and the logs.
     pub(crate) async fn key_for(&self, kid: &str) -> Result<DecodingKey, String> {
-        let mut state = self.state.lock().await;
-        let now = self.clock.now();
-        let ttl = TimeDelta::from_std(self.options.cache_ttl).unwrap_or(TimeDelta::MAX);
-        let fresh = state.fetched_at.is_some_and(|at| now - at < ttl);
-        let cached = state.keys.get(kid).cloned();
-        if let (true, Some(key)) = (fresh, &cached) {
-            return Ok(key.clone());
+        if let Cached::Fresh(key) = self.cached(kid) {
+            return Ok(key);
         }
+        let mut attempted_at = self.fetch_gate.lock().await;
+        // A fetch that finished while this lookup waited may have brought the key.
+        let cached = match self.cached(kid) {
+            Cached::Fresh(key) => return Ok(key),
+            other => other,
+        };
+        let now = self.clock.now();
         let interval = TimeDelta::from_std(self.options.refetch_interval).unwrap_or(TimeDelta::MAX);
-        if let Some(attempted_at) = state.attempted_at {
-            let wait = interval - (now - attempted_at);
+        if let Some(last) = *attempted_at {
+            let wait = interval - (now - last);
             if wait > TimeDelta::zero() {
                 // A stale key is better than none while the limit holds.
-                if let Some(key) = cached {
+                if let Cached::Stale(key) = cached {
                     return Ok(key);
                 }
                 tracing::info!(
@@ -94,26 +107,14 @@ impl JwksCache {
                 ));
             }
         }
-        state.attempted_at = Some(now);
-        let trigger = if state.fetched_at.is_none() {
-            "initial"
-        } else if cached.is_some() {
-            "cache_expired"
-        } else {
-            "unknown_kid"
+        *attempted_at = Some(now);
+        let trigger = match (&cached, self.read_keys().fetched_at) {
+            (_, None) => "initial",
+            (Cached::Stale(_), _) => "cache_expired",
+            _ => "unknown_kid",
         };
-        match self.fetch().await {
-            Ok(keys) => {
-                tracing::info!(
-                    event = "jwks_refetched",
-                    url = %self.url,
-                    trigger,
-                    key_count = keys.len(),
-                    "JWKS fetched"
-                );
-                state.keys = keys;
-                state.fetched_at = Some(now);
-            }
+        let keys = match self.fetch().await {
+            Ok(keys) => keys,
             Err(reason) => {
                 tracing::warn!(
                     event = "jwks_fetch_failed",
@@ -124,14 +125,47 @@ impl JwksCache {
                 );
                 return Err(format!("cannot fetch the JWKS from {}: {reason}", self.url));
             }
-        }
-        state.keys.get(kid).cloned().ok_or_else(|| {
+        };
+        tracing::info!(
+            event = "jwks_refetched",
+            url = %self.url,
+            trigger,
+            key_count = keys.len(),
+            "JWKS fetched"
+        );
+        let found = keys.get(kid).cloned();
+        *self
+            .keys
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = KeySet {
+            keys,
+            fetched_at: Some(now),
+        };
+        found.ok_or_else(|| {
             format!(
                 "no key with kid \"{}\" in the JWKS at {}",
                 shorten(kid),
                 self.url
             )
         })
+    }
+
+    fn read_keys(&self) -> std::sync::RwLockReadGuard<'_, KeySet> {
+        // Writers replace the whole set in one assignment, so a poisoned lock is consistent.
+        self.keys
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn cached(&self, kid: &str) -> Cached {
+        let set = self.read_keys();
+        let ttl = TimeDelta::from_std(self.options.cache_ttl).unwrap_or(TimeDelta::MAX);
+        let fresh = set.fetched_at.is_some_and(|at| self.clock.now() - at < ttl);
+        match (set.keys.get(kid), fresh) {
+            (Some(key), true) => Cached::Fresh(key.clone()),
+            (Some(key), false) => Cached::Stale(key.clone()),
+            (None, _) => Cached::Missing,
+        }
     }
 
     async fn fetch(&self) -> Result<HashMap<String, DecodingKey>, String> {

@@ -75,6 +75,7 @@ pub(crate) fn router(state: Arc<AppState>, request_timeout: std::time::Duration)
             StatusCode::REQUEST_TIMEOUT,
             request_timeout,
         ))
+        .layer(middleware::map_response(envelope_timeouts))
         .with_state(state)
 }
 
@@ -124,6 +125,19 @@ async fn log_rejections(request: Request, next: Next) -> Response {
             tracing::info!(event, %method, path, status, reason = rejection.reason,
                 message = %rejection.message, "request rejected");
         }
+    }
+    response
+}
+
+/// The timeout layer answers with an empty body; give it the JSON envelope like every other
+/// error.
+async fn envelope_timeouts(response: Response) -> Response {
+    if response.status() == StatusCode::REQUEST_TIMEOUT {
+        tracing::warn!(
+            event = "request_timed_out",
+            "request exceeded the request timeout"
+        );
+        return ApiError::request_timeout().into_response();
     }
     response
 }

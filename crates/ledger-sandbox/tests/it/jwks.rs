@@ -210,3 +210,35 @@ async fn an_unreachable_jwks_is_a_401_with_the_cause_and_the_sandbox_carries_on(
     assert_eq!(status, StatusCode::OK);
     ledger.stop().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_hanging_jwks_cannot_hold_a_request_past_the_request_timeout() {
+    // Accepts connections and never answers.
+    let hanging = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = url::Url::parse(&format!(
+        "http://{}/jwks.json",
+        hanging.local_addr().unwrap()
+    ))
+    .unwrap();
+    let holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = hanging.accept().await {
+            held.push(socket);
+        }
+    });
+    let mut options = SandboxOptions::jwks(url);
+    options.request_timeout = Duration::from_secs(1);
+    let keys = rsa_keys();
+    let ledger = TestLedger::start(
+        options,
+        Signer::Rs256 {
+            kid: "k1".into(),
+            key: &keys[0],
+        },
+    )
+    .await;
+    let response = query_with(&ledger, &ledger.token(&["Operator"], &[])).await;
+    assert_error(&response, StatusCode::REQUEST_TIMEOUT, "request timeout");
+    ledger.stop().await;
+    holder.abort();
+}

@@ -7,4 +7,5 @@ mod endpoints;
 mod hs256;
 mod jwks;
 mod logs;
+mod parties;
 mod support;
