@@ -1,0 +1,742 @@
+//! Benchmark of `irsforge-auth` (not a test): starts the real binary as a child process with
+//! bcrypt cost 10 and throttling off, drives it with a load generator in this process, and
+//! prints every figure of issue 3 against its bar.
+//!
+//! ```sh
+//! cargo run --release -p auth --example bench
+//! ```
+//!
+//! Clients behave as a standard client should: a `503` is retried after its `Retry-After`,
+//! with ±50 % jitter so retries do not arrive in lockstep.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use auth::secret_hash::{BcryptHash, hash_secret, verify_secret};
+use ledger_types::{LedgerApiClaims, LedgerJwtClaims};
+
+const COST: u32 = 10;
+const SECRET: &str = "bench-secret-0123456789abcdef";
+const CONFIG: &str = include_str!("../../examples/irsforge.builtin.yaml");
+const PHASE: Duration = Duration::from_secs(12);
+const WARM_UP: Duration = Duration::from_secs(3);
+
+fn main() {
+    let binary = build_binary();
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    println!(
+        "irsforge-auth benchmark: {cores} cores, bcrypt cost {COST}, binary {}",
+        binary.display()
+    );
+    let hash = hash_secret(SECRET.as_bytes(), COST).unwrap();
+    let verify = single_verification(&hash);
+    let limit = cores as f64 / verify.as_secs_f64();
+    let mut report = Report::default();
+    report.line(
+        &format!("single bcrypt verification (cost {COST})"),
+        format!("{:.1} ms", ms(verify)),
+        None,
+    );
+    report.line(
+        "bcrypt limit (cores / verification)",
+        format!("{limit:.1} tokens/s"),
+        None,
+    );
+
+    let (mint, jsonwebtoken_encode) = mint_cost();
+    report.line(
+        "RS256 mint per token (pre-parsed aws-lc key)",
+        format!("{:.0} µs", us(mint)),
+        None,
+    );
+    report.line(
+        "  baseline: jsonwebtoken::encode per token",
+        format!("{:.0} µs", us(jsonwebtoken_encode)),
+        None,
+    );
+
+    let fixture = Fixture::new(&hash);
+    let cold = cold_starts(&binary, &fixture, true);
+    report.line(
+        "cold start to first 200, keys present (median of 7)",
+        format!("{:.1} ms (max {:.1})", ms(cold.0), ms(cold.1)),
+        Some(ms(cold.0) <= 30.0),
+    );
+    let cold_generating = cold_starts(&binary, &fixture, false);
+    report.line(
+        "cold start to first 200, generating the key (median of 7)",
+        format!(
+            "{:.1} ms (max {:.1})",
+            ms(cold_generating.0),
+            ms(cold_generating.1)
+        ),
+        None,
+    );
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = Server::start(&binary, &fixture);
+    runtime.block_on(async {
+        let client = client();
+        for _ in 0..20 {
+            client.get(server.url("/auth/health")).send().await.unwrap();
+        }
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    report.line(
+        "idle RSS",
+        format!("{:.1} MB", server.rss_mb()),
+        Some(server.rss_mb() <= 15.0),
+    );
+
+    let health_alone = probe(&server, "/auth/health", None);
+    let jwks_alone = probe(&server, "/.well-known/jwks.json", None);
+    report.line(
+        "/auth/health alone p50 / p99",
+        format!("{:.3} / {:.3} ms", health_alone.0, health_alone.1),
+        None,
+    );
+    report.line(
+        "/.well-known/jwks.json alone p50 / p99",
+        format!("{:.3} / {:.3} ms", jwks_alone.0, jwks_alone.1),
+        None,
+    );
+
+    let meter = CpuMeter::start(server.pid());
+    let c8 = runtime.block_on(token_load(&server, 8, None));
+    report.line(
+        "  other processes' CPU during c=8",
+        format!("{:.2} cores", meter.foreign_cores()),
+        None,
+    );
+    let ratio8 = c8.throughput() / limit;
+    report.line(
+        "token throughput c=8",
+        format!("{:.1} tokens/s = {ratio8:.3} of the limit", c8.throughput()),
+        Some(ratio8 >= 0.95),
+    );
+
+    let peak_rss = Arc::new(std::sync::Mutex::new(0.0f64));
+    let meter = CpuMeter::start(server.pid());
+    let c64 = runtime.block_on(token_load(&server, 64, Some(Arc::clone(&peak_rss))));
+    report.line(
+        "  other processes' CPU during c=64",
+        format!("{:.2} cores", meter.foreign_cores()),
+        None,
+    );
+    let ratio64 = c64.throughput() / limit;
+    report.line(
+        "token throughput c=64",
+        format!(
+            "{:.1} tokens/s = {ratio64:.3} of the limit",
+            c64.throughput()
+        ),
+        Some(ratio64 >= 0.95),
+    );
+    let accepted_p99 = percentile(&c64.accepted, 0.99);
+    report.line(
+        "c=64 accepted token requests p50 / p99",
+        format!(
+            "{:.1} / {accepted_p99:.1} ms",
+            percentile(&c64.accepted, 0.5)
+        ),
+        Some(accepted_p99 <= 500.0),
+    );
+    let shed_p99 = percentile(&c64.shed, 0.99);
+    report.line(
+        &format!("c=64 shed responses ({}) p50 / p99", c64.shed.len()),
+        format!("{:.3} / {shed_p99:.3} ms", percentile(&c64.shed, 0.5)),
+        Some(shed_p99 < 5.0),
+    );
+
+    let flooding = Arc::new(AtomicBool::new(true));
+    let flood = {
+        let flooding = Arc::clone(&flooding);
+        let base = server.base.clone();
+        let peak_rss = Arc::clone(&peak_rss);
+        let pid = server.pid();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(flood_until(base, pid, flooding, peak_rss))
+        })
+    };
+    std::thread::sleep(WARM_UP);
+    let meter = CpuMeter::start(server.pid());
+    let health_flood = probe(&server, "/auth/health", Some(PHASE / 2));
+    let jwks_flood = probe(&server, "/.well-known/jwks.json", Some(PHASE / 2));
+    let foreign = meter.foreign_cores();
+    flooding.store(false, Ordering::Relaxed);
+    let flood_tokens = flood.join().unwrap();
+    report.line(
+        "/auth/health p50 / p99 during a 64-way token flood",
+        format!("{:.3} / {:.3} ms", health_flood.0, health_flood.1),
+        Some(health_flood.1 <= 1.0),
+    );
+    report.line(
+        "/.well-known/jwks.json p50 / p99 during the flood",
+        format!("{:.3} / {:.3} ms", jwks_flood.0, jwks_flood.1),
+        Some(jwks_flood.1 <= 1.0),
+    );
+    report.line(
+        "  tokens issued during the probed flood",
+        format!("{flood_tokens}"),
+        None,
+    );
+    report.line(
+        "  other processes' CPU during the probed flood",
+        format!("{foreign:.2} cores"),
+        None,
+    );
+    let peak = *peak_rss.lock().unwrap();
+    report.line(
+        "flood RSS (peak)",
+        format!("{peak:.1} MB"),
+        Some(peak <= 25.0),
+    );
+    drop(server);
+    report.print();
+}
+
+/// Builds the release binary next to this example (cargo does not build bins for examples).
+fn build_binary() -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+    let status = Command::new(cargo)
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "auth",
+            "--bin",
+            "irsforge-auth",
+            "--manifest-path",
+        ])
+        .arg(&manifest)
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "building irsforge-auth failed");
+    let examples = std::env::current_exe().unwrap();
+    examples
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("irsforge-auth")
+}
+
+fn single_verification(hash: &BcryptHash) -> Duration {
+    let mut times: Vec<Duration> = (0..15)
+        .map(|_| {
+            let started = Instant::now();
+            assert!(verify_secret(SECRET.as_bytes(), hash));
+            started.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn mint_cost() -> (Duration, Duration) {
+    let dir = tempfile::tempdir().unwrap();
+    let (keys, _) = auth::keys::load_or_create(dir.path()).unwrap();
+    let claims = LedgerJwtClaims {
+        iss: Some("http://localhost:3002".into()),
+        sub: Some("service:scheduler".into()),
+        iat: Some(1_700_000_000),
+        exp: Some(1_700_000_900),
+        jti: Some("AAAAAAAAAAAAAAAAAAAAAA".into()),
+        ledger_api: LedgerApiClaims {
+            ledger_id: Some("sandbox".into()),
+            application_id: Some("IRSForge".into()),
+            act_as: vec![
+                "Scheduler::12203696af4d665a232458e655f075562034125fc5f34c32555f11e6627ba11fd032"
+                    .into(),
+            ],
+            read_as: vec![
+                "Operator::12203696af4d665a232458e655f075562034125fc5f34c32555f11e6627ba11fd032"
+                    .into(),
+            ],
+            ..LedgerApiClaims::default()
+        },
+    };
+    const N: u32 = 500;
+    let started = Instant::now();
+    for _ in 0..N {
+        let json = serde_json::to_vec(&claims).unwrap();
+        std::hint::black_box(keys.active().sign_jwt(&json).unwrap());
+    }
+    let ours = started.elapsed() / N;
+    let pem = std::fs::read(dir.path().join("private.pem")).unwrap();
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(&pem).unwrap();
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    header.kid = Some(keys.active().kid().to_owned());
+    let started = Instant::now();
+    for _ in 0..N {
+        std::hint::black_box(jsonwebtoken::encode(&header, &claims, &key).unwrap());
+    }
+    (ours, started.elapsed() / N)
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    config: PathBuf,
+    registry: PathBuf,
+    keys: PathBuf,
+}
+
+impl Fixture {
+    fn new(hash: &BcryptHash) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("irsforge.yaml");
+        let registry = dir.path().join("service-accounts.yaml");
+        let keys = dir.path().join("keys");
+        std::fs::write(&config, CONFIG).unwrap();
+        std::fs::write(&registry, format!("serviceAccounts:\n  - id: mark-publisher\n    clientSecretHash: \"{hash}\"\n  - id: scheduler\n    clientSecretHash: \"{hash}\"\n")).unwrap();
+        auth::keys::load_or_create(&keys).unwrap();
+        Self {
+            _dir: dir,
+            config,
+            registry,
+            keys,
+        }
+    }
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn spawn(binary: &Path, fixture: &Fixture, keys: &Path, port: u16) -> Child {
+    Command::new(binary)
+        .env_clear()
+        .arg("--config")
+        .arg(&fixture.config)
+        .arg("--service-accounts")
+        .arg(&fixture.registry)
+        .arg("--keys")
+        .arg(keys)
+        .env("AUTH_BIND", "127.0.0.1")
+        .env("AUTH_PORT", port.to_string())
+        .env("AUTH_THROTTLE_ADDR_PER_MIN", "0")
+        .env("AUTH_THROTTLE_CLIENT_PER_MIN", "0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Plain HTTP/1.1 health check on a fresh connection; true on a 200.
+fn health_ok(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let request = b"GET /auth/health HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n";
+    if stream.write_all(request).is_err() {
+        return false;
+    }
+    let mut response = [0u8; 12];
+    stream.read_exact(&mut response).is_ok() && &response[9..12] == b"200"
+}
+
+/// Median and max of seven cold starts: spawn to the first 200 from /auth/health.
+fn cold_starts(binary: &Path, fixture: &Fixture, keys_present: bool) -> (Duration, Duration) {
+    let mut times: Vec<Duration> = (0..7)
+        .map(|_| {
+            let empty = tempfile::tempdir().unwrap();
+            let keys = if keys_present {
+                fixture.keys.clone()
+            } else {
+                empty.path().join("keys")
+            };
+            let port = free_port();
+            let started = Instant::now();
+            let mut child = spawn(binary, fixture, &keys, port);
+            while !health_ok(port) {
+                std::thread::sleep(Duration::from_micros(200));
+                assert!(
+                    started.elapsed() < Duration::from_secs(30),
+                    "no health response"
+                );
+            }
+            let elapsed = started.elapsed();
+            child.kill().unwrap();
+            child.wait().unwrap();
+            elapsed
+        })
+        .collect();
+    times.sort();
+    (times[times.len() / 2], times[times.len() - 1])
+}
+
+impl Server {
+    fn start(binary: &Path, fixture: &Fixture) -> Self {
+        let port = free_port();
+        let child = spawn(binary, fixture, &fixture.keys, port);
+        while !health_ok(port) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn rss_mb(&self) -> f64 {
+        rss_mb(self.pid())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// CPU time used by everything on the machine and by the server and this process, so the
+/// report can say how much of the machine other processes took during a phase (the bars
+/// assume an otherwise idle machine).
+struct CpuMeter {
+    server: u32,
+    started: Instant,
+    total: u64,
+    ours: u64,
+}
+
+impl CpuMeter {
+    fn start(server: u32) -> Self {
+        Self {
+            server,
+            started: Instant::now(),
+            total: busy_ticks(),
+            ours: process_ticks("self") + process_ticks(&server.to_string()),
+        }
+    }
+
+    /// Cores' worth of CPU other processes used since `start`.
+    fn foreign_cores(&self) -> f64 {
+        let total = busy_ticks() - self.total;
+        let ours = process_ticks("self") + process_ticks(&self.server.to_string()) - self.ours;
+        let ticks_per_second = 100.0;
+        total.saturating_sub(ours) as f64 / ticks_per_second / self.started.elapsed().as_secs_f64()
+    }
+}
+
+fn busy_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal: busy = all but idle and iowait.
+    fields
+        .iter()
+        .take(8)
+        .enumerate()
+        .filter(|(i, _)| *i != 3 && *i != 4)
+        .map(|(_, v)| v)
+        .sum()
+}
+
+fn process_ticks(pid: &str) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line; the first token after the name is field 3.
+    let field = |index: usize| {
+        fields
+            .get(index)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    field(11) + field(12)
+}
+
+fn rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| {
+            value
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn record_peak(peak: &std::sync::Mutex<f64>, rss: f64) {
+    let mut peak = peak.lock().unwrap();
+    *peak = peak.max(rss);
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .pool_max_idle_per_host(128)
+        .build()
+        .unwrap()
+}
+
+#[derive(Default)]
+struct LoadResult {
+    issued: usize,
+    elapsed: Duration,
+    accepted: Vec<f64>,
+    shed: Vec<f64>,
+}
+
+impl LoadResult {
+    fn throughput(&self) -> f64 {
+        self.issued as f64 / self.elapsed.as_secs_f64()
+    }
+}
+
+/// `concurrency` clients requesting tokens back to back for the warm-up plus [`PHASE`];
+/// only the phase after the warm-up is counted.
+async fn token_load(
+    server: &Server,
+    concurrency: usize,
+    peak_rss: Option<Arc<std::sync::Mutex<f64>>>,
+) -> LoadResult {
+    let client = client();
+    let started = Instant::now();
+    let measure_from = started + WARM_UP;
+    let deadline = measure_from + PHASE;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..concurrency {
+        let client = client.clone();
+        let url = server.url("/auth/oauth/token");
+        tasks.spawn(async move {
+            let mut result = LoadResult::default();
+            while Instant::now() < deadline {
+                let (status, latency, retry_after) = token_request(&client, &url).await;
+                let counted = Instant::now() >= measure_from && Instant::now() < deadline;
+                match status {
+                    200 if counted => {
+                        result.issued += 1;
+                        result.accepted.push(latency);
+                    }
+                    503 => {
+                        if counted {
+                            result.shed.push(latency);
+                        }
+                        tokio::time::sleep(jittered(retry_after)).await;
+                    }
+                    200 => {}
+                    other => panic!("unexpected status {other}"),
+                }
+            }
+            result
+        });
+    }
+    if let Some(peak) = peak_rss {
+        let pid = server.pid();
+        while !tasks.is_empty() && Instant::now() < deadline {
+            record_peak(&peak, rss_mb(pid));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let mut total = LoadResult {
+        elapsed: PHASE,
+        ..LoadResult::default()
+    };
+    for result in tasks.join_all().await {
+        total.issued += result.issued;
+        total.accepted.extend(result.accepted);
+        total.shed.extend(result.shed);
+    }
+    total
+}
+
+async fn token_request(client: &reqwest::Client, url: &str) -> (u16, f64, Duration) {
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", "scheduler"),
+        ("client_secret", SECRET),
+    ];
+    let started = Instant::now();
+    let response = client.post(url).form(&form).send().await.unwrap();
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse().ok())
+        .map_or(Duration::from_secs(1), Duration::from_secs);
+    response.bytes().await.unwrap();
+    (status, ms(started.elapsed()), retry_after)
+}
+
+fn jittered(retry_after: Duration) -> Duration {
+    retry_after.mul_f64(0.5 + fastrand::f64())
+}
+
+/// A 64-way token flood until `flooding` is cleared; returns the tokens issued.
+async fn flood_until(
+    base: String,
+    pid: u32,
+    flooding: Arc<AtomicBool>,
+    peak_rss: Arc<std::sync::Mutex<f64>>,
+) -> usize {
+    let client = client();
+    let url = format!("{base}/auth/oauth/token");
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..64 {
+        let client = client.clone();
+        let url = url.clone();
+        let flooding = Arc::clone(&flooding);
+        tasks.spawn(async move {
+            let mut issued = 0;
+            while flooding.load(Ordering::Relaxed) {
+                let (status, _, retry_after) = token_request(&client, &url).await;
+                match status {
+                    200 => issued += 1,
+                    503 => tokio::time::sleep(jittered(retry_after)).await,
+                    other => panic!("unexpected status {other}"),
+                }
+            }
+            issued
+        });
+    }
+    while flooding.load(Ordering::Relaxed) {
+        record_peak(&peak_rss, rss_mb(pid));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tasks.join_all().await.into_iter().sum()
+}
+
+/// p50 and p99 (ms) of sequential GETs on one keep-alive connection from a thread of its own:
+/// 2000 requests, or as many as fit in `duration`.
+fn probe(server: &Server, path: &str, duration: Option<Duration>) -> (f64, f64) {
+    let url = server.url(path);
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                runtime.block_on(async {
+                    let client = client();
+                    let mut latencies = Vec::new();
+                    let started = Instant::now();
+                    for _ in 0..200 {
+                        client
+                            .get(&url)
+                            .send()
+                            .await
+                            .unwrap()
+                            .bytes()
+                            .await
+                            .unwrap();
+                    }
+                    loop {
+                        let at = Instant::now();
+                        let response = client.get(&url).send().await.unwrap();
+                        assert_eq!(response.status(), 200);
+                        response.bytes().await.unwrap();
+                        latencies.push(ms(at.elapsed()));
+                        let done = match duration {
+                            Some(duration) => started.elapsed() >= duration,
+                            None => latencies.len() >= 2000,
+                        };
+                        if done {
+                            break;
+                        }
+                        // Spaced like a monitoring probe, not a second flood.
+                        tokio::time::sleep(Duration::from_millis(2)).await;
+                    }
+                    (percentile(&latencies, 0.5), percentile(&latencies, 0.99))
+                })
+            })
+            .join()
+            .unwrap()
+    })
+}
+
+fn percentile(values: &[f64], quantile: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let index = ((sorted.len() as f64 * quantile).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[index]
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+fn us(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1_000_000.0
+}
+
+#[derive(Default)]
+struct Report(Vec<(String, String, Option<bool>)>);
+
+impl Report {
+    fn line(&mut self, name: &str, value: String, passed: Option<bool>) {
+        println!("  {name}: {value}{}", verdict(passed));
+        self.0.push((name.to_owned(), value, passed));
+    }
+
+    fn print(&self) {
+        println!("\n| figure | value | bar |\n|---|---|---|");
+        for (name, value, passed) in &self.0 {
+            println!("| {name} | {value} |{} |", verdict(*passed));
+        }
+        let failed = self
+            .0
+            .iter()
+            .filter(|(_, _, passed)| *passed == Some(false))
+            .count();
+        println!("\n{failed} bar(s) missed");
+    }
+}
+
+fn verdict(passed: Option<bool>) -> &'static str {
+    match passed {
+        Some(true) => " ✔ meets the bar",
+        Some(false) => " ✘ MISSES the bar",
+        None => "",
+    }
+}
