@@ -120,10 +120,10 @@ async fn log_rejections(request: Request, next: Next) -> Response {
         };
         if response.status().is_server_error() {
             tracing::error!(event, %method, path, status, reason = rejection.reason,
-                message = %rejection.message, "request failed");
+                detail = %rejection.message, "request failed");
         } else {
             tracing::info!(event, %method, path, status, reason = rejection.reason,
-                message = %rejection.message, "request rejected");
+                detail = %rejection.message, "request rejected");
         }
     }
     response

@@ -2,6 +2,7 @@
 //! Time is an injected `ManualClock`; nothing sleeps.
 
 mod authorization;
+mod binary;
 mod choices;
 mod endpoints;
 mod hs256;
