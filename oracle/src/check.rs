@@ -55,6 +55,15 @@ impl CheckReport {
     }
 }
 
+impl fmt::Display for CheckReport {
+    /// One `ok: …` or `error: …` line per finding.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.findings
+            .iter()
+            .try_for_each(|finding| writeln!(f, "{finding}"))
+    }
+}
+
 /// Checks schedules and per-account prerequisites.
 pub fn check(config: &Config, env: &dyn EnvSource) -> CheckReport {
     let mut report = CheckReport::default();

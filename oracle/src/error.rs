@@ -55,9 +55,15 @@ pub enum OracleError {
         /// The builder's error.
         detail: String,
     },
-    /// The metrics endpoint failed.
-    #[error("metrics endpoint: {0}")]
-    Metrics(#[source] std::io::Error),
+    /// The metrics port could not be bound (in use, or not permitted).
+    #[error("cannot listen for /metrics on {address}: {source}")]
+    MetricsBind {
+        /// The address tried.
+        address: std::net::SocketAddr,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// The category of a token failure: the `reason` field of `service_token_acquire_failed` and
@@ -377,4 +383,19 @@ impl TickError {
             Self::Job(_) => "job_failed",
         }
     }
+}
+
+/// An error and its causes on one line, for a binary's exit message. A cause whose text its
+/// parent's message already contains (most of ours include their source) is not repeated.
+pub fn one_line(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        let text = next.to_string();
+        if !line.contains(&text) {
+            line = format!("{line}: {text}");
+        }
+        cause = next.source();
+    }
+    line
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Parser as _;
 use oracle::cli::{Cli, Command, LogFormat};
-use oracle::{OracleOptions, check, resolve_service_token};
+use oracle::{OracleOptions, check, error, metrics, service, token};
 use shared_config::ProcessEnv;
 use tracing_subscriber::EnvFilter;
 
@@ -13,13 +13,12 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.clone().unwrap_or(Command::Run);
-    // `token` prints the token on stdout; its logs must not mix with it.
-    let to_stderr = !matches!(command, Command::Run);
-    init_logging(cli.log_format, to_stderr);
+    // `token` prints the token on stdout and `check` its report; logs must not mix in.
+    init_logging(cli.log_format, !matches!(command, Command::Run));
     match execute(&cli, command).await {
         Ok(code) => code,
-        Err(error) => {
-            eprintln!("irsforge-oracle: {error:#}");
+        Err(failure) => {
+            eprintln!("irsforge-oracle: {}", error::one_line(failure.as_ref()));
             ExitCode::FAILURE
         }
     }
@@ -33,30 +32,20 @@ async fn execute(cli: &Cli, command: Command) -> anyhow::Result<ExitCode> {
         Command::Run => {
             let mut options = OracleOptions::default();
             if let Some(port) = cli.metrics_port {
-                let address = (cli.metrics_bind, port);
-                let listener = tokio::net::TcpListener::bind(address)
-                    .await
-                    .with_context(|| {
-                        format!("binding the metrics port {}:{port}", cli.metrics_bind)
-                    })?;
-                options.metrics_listener = Some(listener);
+                options.metrics_listener = Some(metrics::bind(cli.metrics_bind, port).await?);
             }
-            oracle::run(&config, &ProcessEnv, options, shutdown_signal()).await?;
+            oracle::run(&config, &ProcessEnv, options, service::shutdown_signal()).await?;
         }
         Command::Token { account_id } => {
-            let handle = resolve_service_token(&account_id, &config, &ProcessEnv)
+            let token = token::token_once(&account_id, &config, &ProcessEnv)
                 .await
                 .with_context(|| format!("service account `{account_id}`"))?;
-            let token = handle.get_token().await?;
-            handle.stop().await;
             println!("{}", token.expose());
         }
         Command::Check => {
             let report = check::check(&config, &ProcessEnv);
             println!("ok: config: {} loads and validates", path.display());
-            for finding in &report.findings {
-                println!("{finding}");
-            }
+            print!("{report}");
             if !report.is_ok() {
                 return Ok(ExitCode::FAILURE);
             }
@@ -85,16 +74,4 @@ fn init_logging(format: LogFormat, to_stderr: bool) {
             .init(),
         LogFormat::Text => builder.init(),
     }
-}
-
-/// Completes on SIGTERM or SIGINT.
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    let mut terminate =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    tokio::select! {
-        _ = interrupt => {}
-        () = async { match terminate.as_mut() { Some(signal) => { signal.recv().await; } None => std::future::pending().await } } => {}
-    }
-    tracing::info!(event = "shutdown_requested", "shutting down");
 }

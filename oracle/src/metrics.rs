@@ -154,6 +154,16 @@ async fn scrape(State(metrics): State<Arc<OracleMetrics>>) -> impl IntoResponse 
     )
 }
 
+/// Binds the metrics port, with an error that names the address.
+pub async fn bind(address: std::net::IpAddr, port: u16) -> Result<TcpListener, crate::OracleError> {
+    TcpListener::bind((address, port))
+        .await
+        .map_err(|source| crate::OracleError::MetricsBind {
+            address: std::net::SocketAddr::new(address, port),
+            source,
+        })
+}
+
 /// Serves `/metrics` on `listener` until `cancel` is cancelled.
 pub async fn serve(
     listener: TcpListener,

@@ -256,3 +256,22 @@ pub async fn run(
     running.shutdown().await;
     Ok(())
 }
+
+/// Completes on SIGTERM or SIGINT: the binary's shutdown future for [`run`].
+pub async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let terminate = async {
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+            }
+            // Without a SIGTERM handler, SIGINT still stops the oracle.
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+    tracing::info!(event = "shutdown_requested", "shutting down");
+}

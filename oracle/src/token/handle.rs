@@ -139,7 +139,7 @@ impl TokenHandle {
             state: Mutex::new(State {
                 current: None,
                 failures: 0,
-                last_attempt_started: None,
+                last_attempt_ended: None,
                 next_allowed: None,
                 last_error: None,
                 rng,
@@ -301,7 +301,7 @@ impl Held {
 struct State {
     current: Option<Held>,
     failures: u32,
-    last_attempt_started: Option<Instant>,
+    last_attempt_ended: Option<Instant>,
     next_allowed: Option<Instant>,
     last_error: Option<TokenError>,
     rng: fastrand::Rng,
@@ -366,20 +366,17 @@ impl Shared {
 
     /// When the backoff (or the request spacing) allows the next attempt, if not yet.
     pub(crate) fn gate(&self, now: Instant) -> Option<Instant> {
-        let state = self.lock_state();
-        let spacing = state
-            .last_attempt_started
-            .map(|started| started + self.policy.min_request_spacing);
-        let allowed = state.next_allowed.into_iter().chain(spacing).max()?;
+        let next_allowed = self.lock_state().next_allowed;
+        let allowed = next_allowed.into_iter().chain(self.spacing_floor()).max()?;
         (allowed > now).then_some(allowed)
     }
 
     /// The earliest instant another request may be sent, ignoring the backoff: the spacing
-    /// floor after the last request.
+    /// after the end of the last request.
     pub(crate) fn spacing_floor(&self) -> Option<Instant> {
         self.lock_state()
-            .last_attempt_started
-            .map(|started| started + self.policy.min_request_spacing)
+            .last_attempt_ended
+            .map(|ended| ended + self.policy.min_request_spacing)
     }
 
     async fn get_token(&self) -> Result<BearerToken, TokenError> {
@@ -416,7 +413,6 @@ impl Shared {
     /// Sends one request and records its outcome. The caller holds `attempt_lock`.
     pub(crate) async fn attempt(&self, attempt: Attempt) -> Result<Held, TokenError> {
         let started = Instant::now();
-        self.lock_state().last_attempt_started = Some(started);
         self.counters.requests.fetch_add(1, Ordering::Relaxed);
         let timeout = self.policy.attempt_timeout;
         let outcome = tokio::select! {
@@ -431,6 +427,7 @@ impl Shared {
             }
         };
         let ended = Instant::now();
+        self.lock_state().last_attempt_ended = Some(ended);
         match outcome {
             Ok(fetched) => Ok(self.record_success(attempt, started, fetched)),
             Err(TokenError::Stopped) => Err(TokenError::Stopped),

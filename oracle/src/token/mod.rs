@@ -140,6 +140,19 @@ pub async fn resolve_with_policy(
     }
 }
 
+/// Resolves the account's token source, takes one token and stops the handle: what
+/// `irsforge-oracle token <account-id>` prints.
+pub async fn token_once(
+    account_id: &str,
+    config: &Config,
+    env: &dyn EnvSource,
+) -> Result<BearerToken, TokenError> {
+    let handle = resolve_service_token(account_id, config, env).await?;
+    let token = handle.get_token().await;
+    handle.stop().await;
+    token
+}
+
 /// Logs a failure that happened before any request could be made (a missing secret, an
 /// undeclared account) the way a failed acquisition is logged, so boot failures always carry
 /// `service_token_acquire_failed`.

@@ -9,10 +9,12 @@
 //!   `exp` (stamped after it received the request) is never earlier than ours.
 //! - Once the token is past use, recovery attempts follow capped exponential backoff: 2 s, 4 s,
 //!   8 s, then 15 s, each shortened by up to 15 % of random jitter (so many oracles restarted
-//!   together do not stay in step), measured from the start of the failed attempt. The gap
-//!   between two attempts is therefore at most 15 s, and a healed endpoint is seen within
-//!   15 s plus one request. Over any 60 s at most 7 attempts fit (worst case, maximal jitter:
-//!   0, 1.7, 5.1, 11.9, 24.7, 37.4, 50.2 s).
+//!   together do not stay in step), measured from the start of the failed attempt, and never
+//!   less than one second after its end (so hung attempts, which last the client timeout, do
+//!   not follow each other back to back). With the default 5 s timeout the gap between two
+//!   attempt starts is therefore at most 15 s, and a healed endpoint is seen within 15 s plus
+//!   one request. Over any 60 s at most 7 attempts fit (worst case, instant failures and
+//!   maximal jitter: 0, 1.7, 5.1, 11.9, 24.7, 37.4, 50.2 s).
 //! - `invalid_client` waits at least [`RefreshPolicy::invalid_client_cooldown`] (60 s) before
 //!   the next attempt: the secret will not fix itself in seconds, and the auth service throttles
 //!   a client id after 30 failures a minute.
@@ -156,7 +158,9 @@ impl RefreshPolicy {
         if let Some(retry_after) = retry_after {
             next = next.max(ended + retry_after.min(self.backoff_cap));
         }
-        next.max(started + self.min_request_spacing)
+        // A hung attempt can last longer than the backoff; without a gap after its end,
+        // 5 s hangs would follow each other back to back.
+        next.max(ended + self.min_request_spacing)
     }
 }
 

@@ -1,0 +1,12 @@
+//! The oracle's integration tests: one binary, one module per concern.
+
+mod binary;
+mod boot;
+mod demo_bootstrap;
+mod env_override;
+mod events;
+mod ledger_client;
+mod refresh_timing;
+mod schedule;
+mod support;
+mod token_endpoint;

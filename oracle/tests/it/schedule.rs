@@ -1,0 +1,290 @@
+//! The cron runner under tokio's paused clock: fire times, token per tick, a rejected token
+//! failing only its tick, the skip policy for overruns, the tick timeout, cancellation, and
+//! the ledger probe against a fake ledger.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use oracle::jobs::{CSA_TEMPLATE_ID, Job, JobContext, JobFuture, JobReport, LedgerProbe};
+use oracle::schedule::{CronStats, CronTask, TokioClock};
+use oracle::token::TokenHandle;
+use oracle::{LedgerClient, TickError};
+use serde_json::json;
+use shared_config::CronSchedule;
+use tokio_util::sync::CancellationToken;
+
+use crate::support::exact_policy;
+use crate::support::fake_ledger::FakeLedger;
+use crate::support::logs::LogCapture;
+use crate::support::scripted::{ScriptedFetcher, Step, network};
+
+/// 2030-01-01T12:00:00Z plus `seconds`.
+fn at(seconds: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2030, 1, 1, 12, 0, 0).unwrap() + chrono::Duration::seconds(seconds)
+}
+
+/// What the recording job does on its n-th run.
+#[derive(Clone, Copy)]
+enum Behaviour {
+    Succeed,
+    Take(Duration),
+}
+
+struct RecordingJob {
+    runs: Mutex<Vec<(DateTime<Utc>, String)>>,
+    behaviour: Box<dyn Fn(usize) -> Behaviour + Send + Sync>,
+}
+
+impl RecordingJob {
+    fn new(behaviour: impl Fn(usize) -> Behaviour + Send + Sync + 'static) -> Arc<Self> {
+        Arc::new(Self {
+            runs: Mutex::new(Vec::new()),
+            behaviour: Box::new(behaviour),
+        })
+    }
+
+    /// Fire times of the runs, in seconds after 12:00:00.
+    fn fired(&self) -> Vec<i64> {
+        self.runs
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(fired, _)| (*fired - at(0)).num_seconds())
+            .collect()
+    }
+}
+
+impl Job for RecordingJob {
+    fn run<'a>(&'a self, context: JobContext<'a>) -> JobFuture<'a> {
+        Box::pin(async move {
+            let run = {
+                let mut runs = self.runs.lock().unwrap();
+                runs.push((context.fired_at, context.token.expose().to_owned()));
+                runs.len() - 1
+            };
+            if let Behaviour::Take(duration) = (self.behaviour)(run) {
+                tokio::time::sleep(duration).await;
+            }
+            Ok::<_, TickError>(JobReport::default())
+        })
+    }
+}
+
+fn task(schedule: &str, job: Arc<dyn Job>, token: TokenHandle, ledger_url: &str) -> CronTask {
+    CronTask {
+        name: "mark-publisher".into(),
+        schedule: CronSchedule::parse(schedule).unwrap(),
+        job,
+        token,
+        ledger: LedgerClient::new(&ledger_url.parse().unwrap(), Duration::from_secs(5)).unwrap(),
+        tick_timeout: Duration::from_secs(60),
+        clock: Arc::new(TokioClock::starting_at(at(0))),
+        stats: Arc::new(CronStats::default()),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn fires_on_the_schedule_with_a_token_from_the_handle() {
+    let fetcher = ScriptedFetcher::new(|_| Step::Token(900));
+    let handle = fetcher.start(exact_policy()).await.unwrap();
+    let job = RecordingJob::new(|_| Behaviour::Succeed);
+    let cancel = CancellationToken::new();
+    let runner = tokio::spawn(
+        task(
+            "*/10 * * * * *",
+            job.clone(),
+            handle.clone(),
+            "http://127.0.0.1:9",
+        )
+        .run(cancel.clone()),
+    );
+    tokio::time::sleep(Duration::from_secs(35)).await;
+    assert_eq!(job.fired(), [10, 20, 30]);
+    for (_, token) in job.runs.lock().unwrap().iter() {
+        assert_eq!(token, "tok-1");
+    }
+    cancel.cancel();
+    runner.await.unwrap();
+    handle.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rejected_token_fails_only_its_tick_and_the_next_fire_tries_again() {
+    let logs = LogCapture::default();
+    let _guard = logs.install();
+    let fetcher = ScriptedFetcher::new(|elapsed| {
+        if (5..25).contains(&elapsed.as_secs()) {
+            Step::Fail(network())
+        } else {
+            Step::Token(10)
+        }
+    });
+    let handle = fetcher.start(exact_policy()).await.unwrap();
+    let job = RecordingJob::new(|_| Behaviour::Succeed);
+    let cron = task(
+        "*/10 * * * * *",
+        job.clone(),
+        handle.clone(),
+        "http://127.0.0.1:9",
+    );
+    let stats = cron.stats.clone();
+    let cancel = CancellationToken::new();
+    let runner = tokio::spawn(cron.run(cancel.clone()));
+    tokio::time::sleep(Duration::from_secs(45)).await;
+    // The token is past use from 9.5 s; recovery attempts at 13 and 21 fail, 36 succeeds.
+    assert_eq!(job.fired(), [40]);
+    let failed = logs.named("tick_failed");
+    assert_eq!(failed.len(), 3);
+    for line in &failed {
+        assert_eq!(line["cron"], "mark-publisher");
+        assert_eq!(line["reason"], "token_unavailable");
+        assert_eq!(line["level"], "WARN");
+        assert!(
+            line["error"]
+                .as_str()
+                .unwrap()
+                .starts_with("no service token: no valid token")
+        );
+    }
+    assert_eq!(logs.named("tick_completed").len(), 1);
+    let counters = stats.snapshot();
+    assert_eq!(counters.completed, 1);
+    assert_eq!(counters.failures.get("token_unavailable"), Some(&3));
+    cancel.cancel();
+    runner.await.unwrap();
+    handle.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn fires_overrun_by_a_tick_are_skipped_not_caught_up() {
+    let logs = LogCapture::default();
+    let _guard = logs.install();
+    let fetcher = ScriptedFetcher::new(|_| Step::Token(900));
+    let handle = fetcher.start(exact_policy()).await.unwrap();
+    let job = RecordingJob::new(|run| {
+        if run == 0 {
+            Behaviour::Take(Duration::from_secs(25))
+        } else {
+            Behaviour::Succeed
+        }
+    });
+    let cancel = CancellationToken::new();
+    let runner = tokio::spawn(
+        task(
+            "*/10 * * * * *",
+            job.clone(),
+            handle.clone(),
+            "http://127.0.0.1:9",
+        )
+        .run(cancel.clone()),
+    );
+    tokio::time::sleep(Duration::from_secs(55)).await;
+    assert_eq!(job.fired(), [10, 40, 50]);
+    let missed = logs.named("ticks_missed");
+    assert_eq!(missed.len(), 1);
+    assert_eq!(missed[0]["missed"], 2);
+    cancel.cancel();
+    runner.await.unwrap();
+    handle.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_tick_that_hangs_is_cut_at_the_timeout_and_the_loop_goes_on() {
+    let logs = LogCapture::default();
+    let _guard = logs.install();
+    let fetcher = ScriptedFetcher::new(|_| Step::Token(900));
+    let handle = fetcher.start(exact_policy()).await.unwrap();
+    let job = RecordingJob::new(|run| {
+        if run == 0 {
+            Behaviour::Take(Duration::from_secs(3600))
+        } else {
+            Behaviour::Succeed
+        }
+    });
+    let mut cron = task(
+        "*/10 * * * * *",
+        job.clone(),
+        handle.clone(),
+        "http://127.0.0.1:9",
+    );
+    cron.tick_timeout = Duration::from_secs(5);
+    let cancel = CancellationToken::new();
+    let runner = tokio::spawn(cron.run(cancel.clone()));
+    tokio::time::sleep(Duration::from_secs(25)).await;
+    assert_eq!(job.fired(), [10, 20]);
+    let failed = logs.named("tick_failed");
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["reason"], "timeout");
+    assert_eq!(failed[0]["durationMs"], 5000);
+    cancel.cancel();
+    runner.await.unwrap();
+    handle.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancellation_ends_the_loop_even_mid_tick() {
+    let fetcher = ScriptedFetcher::new(|_| Step::Token(900));
+    let handle = fetcher.start(exact_policy()).await.unwrap();
+    let job = RecordingJob::new(|_| Behaviour::Take(Duration::from_secs(3600)));
+    let cancel = CancellationToken::new();
+    let runner = tokio::spawn(
+        task(
+            "*/10 * * * * *",
+            job.clone(),
+            handle.clone(),
+            "http://127.0.0.1:9",
+        )
+        .run(cancel.clone()),
+    );
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    let cancelled_at = tokio::time::Instant::now();
+    cancel.cancel();
+    runner.await.unwrap();
+    assert_eq!(tokio::time::Instant::now(), cancelled_at);
+    assert_eq!(job.fired(), [10]);
+    handle.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_ledger_probe_queries_with_the_services_token() {
+    let logs = LogCapture::default();
+    let _guard = logs.install();
+    let ledger = FakeLedger::start("secret", json!([])).await;
+    ledger.answer_with(|call| match call.token.as_deref() {
+        Some("tok-1") => (401, json!({"status": 401, "errors": ["token expired"]})),
+        _ => (
+            200,
+            json!({"status": 200, "result": [
+                {"contractId": "00a1", "templateId": "p:IRSForge.Csa:Csa", "payload": {},
+                 "signatories": [], "observers": [], "agreementText": ""},
+                {"contractId": "00a2", "templateId": "p:IRSForge.Csa:Csa", "payload": {},
+                 "signatories": [], "observers": [], "agreementText": ""}
+            ]}),
+        ),
+    });
+    let fetcher = ScriptedFetcher::new(|_| Step::Token(15));
+    let handle = fetcher.start(exact_policy()).await.unwrap();
+    let probe = Arc::new(LedgerProbe::new([CSA_TEMPLATE_ID]));
+    let cancel = CancellationToken::new();
+    let runner = tokio::spawn(
+        task("*/10 * * * * *", probe, handle.clone(), &ledger.url).run(cancel.clone()),
+    );
+    tokio::time::sleep(Duration::from_secs(25)).await;
+    let queries = ledger.calls_to("/v1/query");
+    assert_eq!(queries.len(), 2);
+    assert_eq!(queries[0].token.as_deref(), Some("tok-1"));
+    assert_eq!(queries[0].body, json!({"templateIds": [CSA_TEMPLATE_ID]}));
+    // Refreshed at 12 s (80 % of 15 s), so the second tick carries the new token.
+    assert_eq!(queries[1].token.as_deref(), Some("tok-2"));
+    let failed = logs.named("tick_failed");
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["reason"], "ledger_unauthorized");
+    let completed = logs.named("tick_completed");
+    assert_eq!(completed.len(), 1);
+    assert_eq!(completed[0]["contractsSeen"], 2);
+    assert_eq!(logs.named("ledger_query_completed")[0]["contracts"], 2);
+    cancel.cancel();
+    runner.await.unwrap();
+    handle.stop().await;
+}
