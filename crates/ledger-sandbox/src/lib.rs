@@ -20,6 +20,32 @@
 //! - `template_id.rs`: the three template-id forms. `lf/`: the LF JSON value encoding.
 //! - `world/`: the IRSForge templates, choices and seed.
 //!
+//! # Library API
+//!
+//! ```text
+//! pub async fn run(listener: tokio::net::TcpListener, options: SandboxOptions,
+//!                  shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), SandboxError>
+//! impl Sandbox {
+//!     pub fn start(listener: TcpListener, options: SandboxOptions) -> Result<Sandbox, SandboxError>
+//!     pub fn local_addr(&self) -> SocketAddr
+//!     pub fn base_url(&self) -> String                 // "http://127.0.0.1:PORT", no trailing slash
+//!     pub fn snapshot(&self) -> LedgerSnapshot         // parties + active contracts
+//!     pub async fn shutdown(self) -> Result<(), SandboxError>
+//! }
+//! SandboxOptions::hs256(secret) / SandboxOptions::jwks(url), then set the pub fields
+//! (ledger_id, application_id, namespace_fingerprint, leeway, clock, seed_time, jwks, …).
+//! ```
+//!
+//! # Log events
+//!
+//! Every line has a stable `event`: `world_seeded`, `sandbox_started`, `sandbox_stopped`,
+//! `shutdown_requested`, `sandbox_failed` (binary), `contract_created` (template,
+//! contract_id), `choice_exercised` (template, choice, contract_id, act_as, created),
+//! `party_allocated`, `command_rejected` (create/exercise) and `request_rejected` (other
+//! endpoints) with `status`, `reason` (stable snake_case) and `detail`, `request_timed_out`,
+//! `jwks_refetched` (trigger, key_count), `jwks_fetch_failed`, `jwks_refetch_rate_limited`,
+//! `internal_error`. No token or secret is ever logged.
+//!
 //! # Deliberate differences from a real participant + JSON API
 //!
 //! - A token the participant cannot authenticate (bad signature, wrong or `none` alg, expired,
@@ -69,7 +95,7 @@ use std::sync::{Arc, Mutex};
 use chrono::Timelike;
 use serde_json::Value;
 use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
+use tokio_util::sync::{CancellationToken, DropGuard};
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::SandboxError;
@@ -95,12 +121,14 @@ pub async fn run(
 }
 
 /// A sandbox running in a background task: its address, a view of its ledger, and a handle
-/// to stop it. For tests and the one-command demo.
+/// to stop it. For tests and the one-command demo. Dropping it stops the server without
+/// waiting; [`Sandbox::shutdown`] stops it and waits.
 #[derive(Debug)]
 pub struct Sandbox {
     local_addr: SocketAddr,
     ledger: Arc<Mutex<LedgerState>>,
-    cancel: CancellationToken,
+    /// Stops the server when dropped, so a forgotten handle cannot leak a server.
+    stop: DropGuard,
     task: tokio::task::JoinHandle<Result<(), SandboxError>>,
 }
 
@@ -119,7 +147,7 @@ impl Sandbox {
         Ok(Self {
             local_addr,
             ledger,
-            cancel,
+            stop: cancel.drop_guard(),
             task,
         })
     }
@@ -141,8 +169,9 @@ impl Sandbox {
 
     /// Stops accepting, waits for in-flight requests and returns how serving ended.
     pub async fn shutdown(self) -> Result<(), SandboxError> {
-        self.cancel.cancel();
-        self.task.await.map_err(SandboxError::Task)?
+        let Self { stop, task, .. } = self;
+        drop(stop);
+        task.await.map_err(SandboxError::Task)?
     }
 }
 

@@ -93,6 +93,10 @@ impl DiscountCurve {
     /// (asOf, 1), (maturity₁, DF₁), …; beyond the last pillar, the last segment's slope.
     pub(crate) fn discount_factor(&self, at: LfTime) -> f64 {
         let t = at.micros() as f64;
+        let Some(last) = self.pillars.len().checked_sub(1) else {
+            // `ensure` refuses a curve without pillars; a flat curve is the only sane reading.
+            return 1.0;
+        };
         let mut previous = (self.as_of.micros() as f64, 0.0_f64);
         if t <= previous.0 {
             return 1.0;
@@ -108,7 +112,6 @@ impl DiscountCurve {
             previous = point;
         }
         // Extrapolate with the slope of the last segment.
-        let last = self.pillars.len() - 1;
         let before = if last == 0 {
             (self.as_of.micros() as f64, 0.0)
         } else {
