@@ -23,6 +23,9 @@ pub enum SandboxError {
     /// Serving HTTP failed.
     #[error("the HTTP server failed: {0}")]
     Serve(#[source] std::io::Error),
+    /// [`Sandbox::start`](crate::Sandbox::start) was called outside a tokio runtime.
+    #[error("Sandbox::start must be called from within a tokio runtime")]
+    NoRuntime,
     /// The server task ended abnormally (it panicked or was aborted).
     #[error("the sandbox server task ended abnormally: {0}")]
     Task(#[source] tokio::task::JoinError),

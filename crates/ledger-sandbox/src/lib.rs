@@ -133,15 +133,16 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    /// Seeds the world and starts serving on `listener` in a spawned task. Must be called
-    /// within a tokio runtime.
+    /// Seeds the world and starts serving on `listener` in a task spawned on the current tokio
+    /// runtime ([`SandboxError::NoRuntime`] outside one).
     pub fn start(listener: TcpListener, options: SandboxOptions) -> Result<Self, SandboxError> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| SandboxError::NoRuntime)?;
         let prepared = prepare(&listener, options)?;
         let local_addr = prepared.local_addr;
         let ledger = prepared.state.ledger.clone();
         let cancel = CancellationToken::new();
         let stop = cancel.clone();
-        let task = tokio::spawn(serve(listener, prepared, async move {
+        let task = runtime.spawn(serve(listener, prepared, async move {
             stop.cancelled().await;
         }));
         Ok(Self {
