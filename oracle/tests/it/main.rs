@@ -6,6 +6,7 @@ mod demo_bootstrap;
 mod env_override;
 mod events;
 mod ledger_client;
+mod real_auth;
 mod refresh_timing;
 mod schedule;
 mod support;
