@@ -1,0 +1,46 @@
+//! [`StackError`]: why the stack could not start.
+
+use std::path::PathBuf;
+
+/// Why the demo stack could not start. Each variant names what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    /// A file of the work directory could not be read or written.
+    #[error("{path}: {source}")]
+    Workdir {
+        /// The file or folder.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A port is taken or cannot be bound.
+    #[error("cannot listen on {address} for the {service}: {source}; pick another port with {flag}")]
+    Bind {
+        /// Which service.
+        service: &'static str,
+        /// The address tried.
+        address: std::net::SocketAddr,
+        /// The flag that changes it.
+        flag: &'static str,
+        /// The bind error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The generated configuration did not load (a bug in the generator, or an `IRSFORGE_*`
+    /// variable in the environment that breaks it).
+    #[error(transparent)]
+    Config(#[from] shared_config::ConfigError),
+    /// A client secret could not be hashed.
+    #[error("hashing a generated client secret: {0}")]
+    Hash(#[from] bcrypt::BcryptError),
+    /// The auth service failed to start.
+    #[error("auth service: {0}")]
+    Auth(#[from] auth::AuthError),
+    /// The ledger sandbox failed to start.
+    #[error("ledger sandbox: {0}")]
+    Sandbox(#[from] ledger_sandbox::SandboxError),
+    /// The oracle failed to boot.
+    #[error("oracle: {0}")]
+    Oracle(#[from] oracle::OracleError),
+}
