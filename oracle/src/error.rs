@@ -341,6 +341,26 @@ impl LedgerError {
         )
     }
 
+    /// The `<CODE>` of a Daml `User abort: <CODE>: <text>` refusal: a choice whose
+    /// precondition failed (`crates/ledger-sandbox/WORLD.md`, "Errors a client must
+    /// recognise"), e.g. `NOTHING_DUE` or `STALE_MARK`.
+    pub fn user_abort_code(&self) -> Option<&str> {
+        let Self::Rejected { message, .. } = self else {
+            return None;
+        };
+        let (_, rest) = message.split_once("User abort: ")?;
+        let end = rest
+            .find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+            .unwrap_or(rest.len());
+        (end > 0).then(|| &rest[..end])
+    }
+
+    /// Whether the ledger refused a command because its `actAs` lacks a required authorizer
+    /// (`DAML_AUTHORIZATION_ERROR`), e.g. the scheduler's token on an Operator choice.
+    pub fn is_daml_authorization_error(&self) -> bool {
+        matches!(self, Self::Rejected { message, .. } if message.contains("DAML_AUTHORIZATION_ERROR"))
+    }
+
     /// The short name logged as a tick failure's `reason`.
     pub fn reason(&self) -> &'static str {
         match self {
@@ -371,6 +391,30 @@ pub enum TickError {
     /// The job found the ledger in a state it cannot work with.
     #[error("{0}")]
     Job(String),
+    /// A choice the job exercised was refused or failed.
+    #[error("{choice} on {target}: {source}")]
+    Choice {
+        /// The choice.
+        choice: &'static str,
+        /// What it was exercised on, by stable id (e.g. `CSA CSA-AB-001`).
+        target: String,
+        /// The ledger's answer.
+        #[source]
+        source: LedgerError,
+    },
+    /// Some of the contracts a tick acted on failed, each logged as `contract_failed`; the
+    /// others were processed.
+    #[error("{failed} of {total} {items} failed; the first: {first}")]
+    Contracts {
+        /// How many failed.
+        failed: usize,
+        /// How many the tick acted on.
+        total: usize,
+        /// What they are (`CSAs`, `swaps`).
+        items: &'static str,
+        /// The first failure.
+        first: Box<TickError>,
+    },
 }
 
 impl TickError {
@@ -381,6 +425,14 @@ impl TickError {
             Self::Ledger(error) => error.reason(),
             Self::Timeout(_) => "timeout",
             Self::Job(_) => "job_failed",
+            Self::Choice { source, .. } if source.is_daml_authorization_error() => {
+                "choice_not_authorized"
+            }
+            Self::Choice { source, .. } if source.user_abort_code().is_some() => {
+                "choice_precondition_failed"
+            }
+            Self::Choice { source, .. } => source.reason(),
+            Self::Contracts { first, .. } => first.reason(),
         }
     }
 }

@@ -50,7 +50,10 @@ async fn refresh_cycle(
     held: Held,
 ) -> Result<(), Stopped> {
     let policy = &shared.policy;
-    let refresh_at = policy.refresh_at(held.obtained, held.lifetime);
+    // The spacing floor also bounds a fetcher that hands out absurdly short lifetimes.
+    let refresh_at = policy
+        .refresh_at(held.obtained, held.lifetime)
+        .max(shared.spacing_floor().unwrap_or_else(Instant::now));
     if !wait_until(shared, generations, held.generation, refresh_at).await? {
         return Ok(());
     }

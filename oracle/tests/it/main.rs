@@ -8,6 +8,7 @@ mod events;
 mod ledger_client;
 mod real_auth;
 mod refresh_timing;
+mod sandbox;
 mod schedule;
 mod support;
 mod token_endpoint;

@@ -1,0 +1,185 @@
+//! [`MarkPublisher`]: the mark-publisher's tick (acts as Operator).
+//!
+//! One `POST /v1/query` reads every visible `Csa`, `DiscountCurve` and `Swap` at once, so all
+//! CSAs of a tick are priced from one view of the ledger. For each CSA the netting set (the
+//! swaps with its `csaId`) is priced off the operator's curve in the CSA's currency at
+//! v = the tick's fire time ([`crate::jobs::pricing`]), and `PublishMark` is exercised with
+//! `{asOf: v, exposure (to the cent), callAmount}`; each mark logs `mark_published`.
+//!
+//! Idempotency: the mark's `asOf` is the fire time, and the ledger refuses a mark that is not
+//! after the CSA's last one (`STALE_MARK`). A CSA already marked at or after v is skipped
+//! without a command; a repeated or overlapping tick for the same fire is refused by the
+//! ledger and counted as nothing to do. If the CSA rotated between the query and the
+//! exercise (settled, or marked by another replica), it is re-queried by `csaId` and the call
+//! is recomputed against its current balance before the one retry.
+//!
+//! A CSA that cannot be priced (no curve in its currency, a swap in another currency or
+//! between other parties, an invalid schedule) gets no mark and fails the tick after the
+//! other CSAs are done: a mark that silently left out a swap would be wrong.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use crate::error::TickError;
+use crate::jobs::choice::{
+    ChoiceSpec, Outcome, Plan, Tally, created, exercise_with_requery, log_no_effect,
+};
+use crate::jobs::lf::{format_time, to_ledger_precision};
+use crate::jobs::pricing::price_netting_set;
+use crate::jobs::world::{
+    CSA, Csa, Curve, DISCOUNT_CURVE, SWAP, StableView, Swap, is_instance_of, template_id,
+};
+use crate::jobs::{Job, JobContext, JobFuture};
+use crate::ledger::{Contract, QueryRequest};
+
+/// `PublishMark`; `STALE_MARK` means a mark at or after this `asOf` exists already.
+const PUBLISH_MARK: ChoiceSpec = ChoiceSpec {
+    choice: "PublishMark",
+    nothing_to_do: &["STALE_MARK"],
+};
+
+/// Prices every visible CSA and publishes its mark.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MarkPublisher;
+
+impl Job for MarkPublisher {
+    fn run<'a>(&'a self, context: JobContext<'a>) -> JobFuture<'a> {
+        Box::pin(async move {
+            let request = QueryRequest::templates([
+                template_id(CSA),
+                template_id(DISCOUNT_CURVE),
+                template_id(SWAP),
+            ]);
+            let contracts = context.ledger.query(context.token, &request).await?;
+            let market = Market::read(&contracts)?;
+            let valuation = to_ledger_precision(context.fired_at);
+            let mut tally = Tally::new(context.cron, "CSAs");
+            for contract in contracts.iter().filter(|c| is_instance_of(c, CSA)) {
+                let outcome = match Csa::decode(contract) {
+                    Ok(csa) => publish(&context, &market, &csa, valuation).await,
+                    Err(error) => Err(TickError::Job(error)),
+                };
+                let stable_id = contract.payload["csaId"].as_str().unwrap_or("?");
+                tally.record(stable_id, outcome);
+            }
+            tally.finish(contracts.len())
+        })
+    }
+}
+
+/// The curves and swaps of one query.
+struct Market {
+    curves: Vec<Curve>,
+    swaps: Vec<Swap>,
+}
+
+impl Market {
+    /// Decodes the curves and swaps. One that does not decode fails the tick: any netting set
+    /// could be missing it.
+    fn read(contracts: &[Contract]) -> Result<Self, TickError> {
+        let of = |template| contracts.iter().filter(move |c| is_instance_of(c, template));
+        Ok(Self {
+            curves: of(DISCOUNT_CURVE)
+                .map(Curve::decode)
+                .collect::<Result<_, _>>()
+                .map_err(TickError::Job)?,
+            swaps: of(SWAP)
+                .map(Swap::decode)
+                .collect::<Result<_, _>>()
+                .map_err(TickError::Job)?,
+        })
+    }
+
+    /// What to do with `csa` as it is: nothing if it is marked at or after `valuation`,
+    /// else `PublishMark` with its netting set's price.
+    fn plan(&self, csa: &Csa, valuation: DateTime<Utc>) -> Result<Plan, TickError> {
+        if let Some(last) = csa.last_mark_as_of
+            && valuation <= last
+        {
+            return Ok(Plan::Skip(format!(
+                "already marked as of {}",
+                format_time(last)
+            )));
+        }
+        let failure = |detail: String| TickError::Job(format!("CSA {}: {detail}", csa.csa_id));
+        let curve = self
+            .curves
+            .iter()
+            .find(|curve| curve.operator == csa.operator && curve.currency == csa.currency)
+            .ok_or_else(|| {
+                failure(format!(
+                    "no DiscountCurve of {} in {} is visible",
+                    csa.operator, csa.currency
+                ))
+            })?;
+        let mut netting_set = Vec::new();
+        for swap in self.swaps.iter().filter(|swap| swap.csa_id == csa.csa_id) {
+            if swap.currency != csa.currency {
+                return Err(failure(format!(
+                    "swap {} is in {}, the CSA in {}",
+                    swap.swap_id, swap.currency, csa.currency
+                )));
+            }
+            let side = swap.side_of(&csa.party_a).ok_or_else(|| {
+                failure(format!(
+                    "PartyA {} is neither payer of swap {}",
+                    csa.party_a, swap.swap_id
+                ))
+            })?;
+            netting_set.push((&swap.terms, side));
+        }
+        let mark = price_netting_set(
+            &curve.curve,
+            netting_set,
+            &csa.collateral_terms(),
+            valuation,
+        )
+        .map_err(|error| failure(error.to_string()))?;
+        Ok(Plan::Exercise(json!({
+            "asOf": format_time(valuation),
+            "exposure": mark.published_exposure.to_string(),
+            "callAmount": mark.call_amount.to_string(),
+        })))
+    }
+}
+
+/// Publishes one CSA's mark; `Ok(true)` when a mark was created.
+async fn publish(
+    context: &JobContext<'_>,
+    market: &Market,
+    csa: &Csa,
+    valuation: DateTime<Utc>,
+) -> Result<bool, TickError> {
+    let plan = |current: &Csa| market.plan(current, valuation);
+    match exercise_with_requery(context, PUBLISH_MARK, csa, plan).await? {
+        Outcome::NoEffect(why) => {
+            log_no_effect(context, PUBLISH_MARK.choice, csa.stable_id(), &why);
+            Ok(false)
+        }
+        Outcome::Exercised { argument, result } => {
+            let mark = created(&result, "IRSForge.Mark:MarkToMarket").next();
+            let field = |name: &str| text(mark.map(|m| &m.payload[name]), &argument[name]);
+            tracing::info!(
+                event = "mark_published",
+                cron = %context.cron,
+                csa = %csa.csa_id,
+                asOf = %field("asOf"),
+                exposure = %field("exposure"),
+                call = %field("callAmount"),
+                collateralBalance = %text(mark.map(|m| &m.payload["collateralBalance"]), &Value::Null),
+                mark = %result.exercise_result["mark"].as_str().unwrap_or(""),
+                "mark published"
+            );
+            Ok(true)
+        }
+    }
+}
+
+/// The ledger's value when it reported one, else what was sent.
+fn text(reported: Option<&Value>, sent: &Value) -> String {
+    match reported.filter(|value| !value.is_null()).unwrap_or(sent) {
+        Value::String(text) => text.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,84 @@
+//! [`Mature`]: the scheduler's `mature` tick (acts as Scheduler).
+//!
+//! It queries the swaps and exercises `MatureByScheduler` on each whose `maturityTime` is at
+//! or before the tick's fire time. The ledger creates a `LifecycleEffect` for every period not
+//! yet processed (maturing never drops a cash flow), records a `MaturedSwap` and archives the
+//! swap; the job logs `instrument_matured` with the swap and the number of final periods.
+//!
+//! Idempotency: a matured swap is archived and not recreated, so a repeated tick does not see
+//! it. If the ledger's time is still before maturity it refuses with `NOT_MATURED` (nothing to
+//! do: the next fire tries again). A swap that rotated under the job (triggered in the
+//! meantime) is re-queried by `swapId` and matured once; one that is gone was matured already.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use crate::error::TickError;
+use crate::jobs::choice::{
+    ChoiceSpec, Outcome, Plan, Tally, exercise_with_requery, log_no_effect, result_ids,
+};
+use crate::jobs::lf::format_time;
+use crate::jobs::world::{SWAP, StableView, Swap, is_instance_of, template_id};
+use crate::jobs::{Job, JobContext, JobFuture};
+use crate::ledger::QueryRequest;
+
+/// `MatureByScheduler`; `NOT_MATURED` means the ledger's time is before maturity.
+const MATURE: ChoiceSpec = ChoiceSpec {
+    choice: "MatureByScheduler",
+    nothing_to_do: &["NOT_MATURED"],
+};
+
+/// Matures every swap past its maturity.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Mature;
+
+impl Job for Mature {
+    fn run<'a>(&'a self, context: JobContext<'a>) -> JobFuture<'a> {
+        Box::pin(async move {
+            let request = QueryRequest::templates([template_id(SWAP)]);
+            let contracts = context.ledger.query(context.token, &request).await?;
+            let mut tally = Tally::new(context.cron, "swaps");
+            for contract in contracts.iter().filter(|c| is_instance_of(c, SWAP)) {
+                let stable_id = contract.payload["swapId"].as_str().unwrap_or("?");
+                match Swap::decode(contract) {
+                    Ok(swap) if swap.terms.maturity > context.fired_at => {}
+                    Ok(swap) => tally.record(stable_id, mature(&context, &swap).await),
+                    Err(error) => tally.record(stable_id, Err(TickError::Job(error))),
+                }
+            }
+            tally.finish(contracts.len())
+        })
+    }
+}
+
+/// Mature when maturity is at or before `now`.
+fn plan(swap: &Swap, now: DateTime<Utc>) -> Result<Plan, TickError> {
+    Ok(if swap.terms.maturity <= now {
+        Plan::Exercise(json!({}))
+    } else {
+        Plan::Skip(format!("matures at {}", format_time(swap.terms.maturity)))
+    })
+}
+
+/// Matures one swap; `Ok(true)` when it matured.
+async fn mature(context: &JobContext<'_>, swap: &Swap) -> Result<bool, TickError> {
+    let now = context.fired_at;
+    let outcome = exercise_with_requery(context, MATURE, swap, |current| plan(current, now)).await?;
+    match outcome {
+        Outcome::NoEffect(why) => {
+            log_no_effect(context, MATURE.choice, swap.stable_id(), &why);
+            Ok(false)
+        }
+        Outcome::Exercised { result, .. } => {
+            tracing::info!(
+                event = "instrument_matured",
+                cron = %context.cron,
+                swap = %swap.swap_id,
+                finalPeriods = result_ids(&result, "effects").len(),
+                matured = %result.exercise_result["matured"].as_str().unwrap_or(""),
+                "instrument matured"
+            );
+            Ok(true)
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! [`TriggerLifecycle`]: the scheduler's `trigger` tick (acts as Scheduler).
+//!
+//! It queries the swaps and exercises `TriggerLifecycleByScheduler` on each whose next
+//! unprocessed period (from `effectiveTime`, `periodSeconds`, `nextPeriodIndex`) ended at or
+//! before the tick's fire time. The ledger then creates one `LifecycleEffect` per period that
+//! has ended by ledger time and advances `nextPeriodIndex`; the job logs
+//! `lifecycle_triggered` with the swap, the number of periods and their indices.
+//!
+//! Idempotency: the swap carries its own progress (`nextPeriodIndex`), so a repeated tick
+//! finds nothing due, and the ledger refuses a trigger with no period due (`NOTHING_DUE`,
+//! nothing to do) whatever the job's clock says. A swap that rotated under the job (triggered
+//! by another replica, or matured) is re-queried by `swapId` and re-checked once.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use crate::error::TickError;
+use crate::jobs::choice::{
+    ChoiceSpec, Outcome, Plan, Tally, created, exercise_with_requery, log_no_effect, result_ids,
+};
+use crate::jobs::lf::format_time;
+use crate::jobs::world::{SWAP, StableView, Swap, is_instance_of, template_id};
+use crate::jobs::{Job, JobContext, JobFuture};
+use crate::ledger::QueryRequest;
+
+/// `TriggerLifecycleByScheduler`; `NOTHING_DUE` means no period has ended since the last one.
+const TRIGGER: ChoiceSpec = ChoiceSpec {
+    choice: "TriggerLifecycleByScheduler",
+    nothing_to_do: &["NOTHING_DUE"],
+};
+
+/// Lifecycles every swap with a period that has ended.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TriggerLifecycle;
+
+impl Job for TriggerLifecycle {
+    fn run<'a>(&'a self, context: JobContext<'a>) -> JobFuture<'a> {
+        Box::pin(async move {
+            let request = QueryRequest::templates([template_id(SWAP)]);
+            let contracts = context.ledger.query(context.token, &request).await?;
+            let mut tally = Tally::new(context.cron, "swaps");
+            for contract in contracts.iter().filter(|c| is_instance_of(c, SWAP)) {
+                let stable_id = contract.payload["swapId"].as_str().unwrap_or("?");
+                let swap = match Swap::decode(contract) {
+                    Ok(swap) => swap,
+                    Err(error) => {
+                        tally.record(stable_id, Err(TickError::Job(error)));
+                        continue;
+                    }
+                };
+                match plan(&swap, context.fired_at) {
+                    Ok(Plan::Skip(_)) => {}
+                    Ok(Plan::Exercise(_)) => {
+                        tally.record(stable_id, trigger(&context, &swap).await);
+                    }
+                    Err(error) => tally.record(stable_id, Err(error)),
+                }
+            }
+            tally.finish(contracts.len())
+        })
+    }
+}
+
+/// Trigger when the next period ended at or before `now`.
+fn plan(swap: &Swap, now: DateTime<Utc>) -> Result<Plan, TickError> {
+    let next_end = swap
+        .next_period_end()
+        .map_err(|error| TickError::Job(format!("swap {}: {error}", swap.swap_id)))?;
+    Ok(match next_end {
+        Some(end) if end <= now => Plan::Exercise(json!({})),
+        Some(end) => Plan::Skip(format!("the next period ends at {}", format_time(end))),
+        None => Plan::Skip("every period is processed".into()),
+    })
+}
+
+/// Triggers one swap; `Ok(true)` when periods were processed.
+async fn trigger(context: &JobContext<'_>, swap: &Swap) -> Result<bool, TickError> {
+    let now = context.fired_at;
+    let outcome =
+        exercise_with_requery(context, TRIGGER, swap, |current| plan(current, now)).await?;
+    match outcome {
+        Outcome::NoEffect(why) => {
+            log_no_effect(context, TRIGGER.choice, swap.stable_id(), &why);
+            Ok(false)
+        }
+        Outcome::Exercised { result, .. } => {
+            let periods: Vec<String> = created(&result, "IRSForge.Lifecycle:LifecycleEffect")
+                .map(|effect| text(&effect.payload["periodIndex"]))
+                .collect();
+            let next_period_index = created(&result, SWAP)
+                .next()
+                .map(|swap| text(&swap.payload["nextPeriodIndex"]))
+                .unwrap_or_default();
+            tracing::info!(
+                event = "lifecycle_triggered",
+                cron = %context.cron,
+                swap = %swap.swap_id,
+                effect = result_ids(&result, "effects").len(),
+                periods = %periods.join(","),
+                nextPeriodIndex = %next_period_index,
+                effects = %result_ids(&result, "effects").join(","),
+                "lifecycle triggered"
+            );
+            Ok(true)
+        }
+    }
+}
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
