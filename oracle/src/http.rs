@@ -4,7 +4,9 @@
 //! configured value: a dead host fails as fast as a hung one), a small idle pool (the oracle
 //! talks to two hosts a few times a minute), no redirects (a token request must not be replayed
 //! elsewhere, and a redirected ledger call means a wrong URL) and no proxy from the
-//! environment. Bodies are read up to a limit, never without one.
+//! environment. Bodies are read up to a limit, never without one. The number of open
+//! connections is bounded by the callers: a token handle has at most one request in flight,
+//! and a cron at most one tick.
 
 use std::error::Error as _;
 use std::time::Duration;

@@ -27,6 +27,74 @@
 //!
 //! The library never installs a tracing subscriber or a metrics recorder and holds no
 //! process-global state; the environment comes in through [`shared_config::EnvSource`].
+//!
+//! # Entry points
+//!
+//! ```text
+//! pub async fn start(config: &Config, env: &dyn EnvSource, options: OracleOptions)
+//!     -> Result<RunningOracle, OracleError>            // boot; returns once the crons run
+//! pub async fn run(config: &Config, env: &dyn EnvSource, options: OracleOptions,
+//!     shutdown: impl Future<Output = ()>) -> Result<(), OracleError>   // start, wait, stop
+//! impl RunningOracle { token(id), crons(), metrics_addr(), render_metrics(), shutdown().await }
+//! pub async fn resolve_service_token(account_id: &str, config: &Config, env: &dyn EnvSource)
+//!     -> Result<TokenHandle, TokenError>
+//! impl TokenHandle { get_token().await, stop().await, status(), stats(), account_id() }
+//! ```
+//!
+//! # Events
+//!
+//! Every log line carries a stable `event` (SPEC.md §5 names the first six):
+//!
+//! | event | fields |
+//! |---|---|
+//! | `service_token_acquired` | accountId, source, expiresIn, clampedFrom?, recovered |
+//! | `service_token_refreshed` | accountId, source, expiresIn, clampedFrom? |
+//! | `service_token_refresh_failed` | accountId, reason, attempt (1 at 80 %, 2 at 90 %), willRetry, tokenExpiresInMs, error |
+//! | `service_token_acquire_failed` | accountId, reason, error, nextAttemptInMs (when recovering) |
+//! | `service_token_env_override` | accountId, variable (never the value) |
+//! | `scheduler_service_started` | accountId, trigger, settleNet, mature |
+//! | `mark_publisher_service_started` | accountId, cron |
+//! | `tick_completed` / `tick_failed` | cron, accountId, durationMs; contractsSeen, ledgerEffects / reason, error |
+//! | `ticks_missed` | cron, missed |
+//! | `ledger_query_completed` | cron, accountId, contracts |
+//! | `ledger_warnings`, `demo_party_lookup_failed`, `cron_exhausted`, `metrics_listening`, `metrics_server_failed`, `shutdown_requested`, `shutdown_deadline_passed`, `oracle_stopped` | |
+//!
+//! `reason` of the token events ([`FailureReason`]): `invalid_client` (wrong secret or unknown
+//! id), `network` (unreachable, reset, timeout, 5xx, 429, 408), plus three SPEC.md does not
+//! name because they need a different fix: `malformed_response` (a 2xx that is not a token
+//! response: the URL points at something else), `rejected` (another 4xx or a redirect; in the
+//! demo profile, a ledger refusing the admin token) and `configuration` (missing secret,
+//! undeclared account, unknown party hint, expired environment token). `tick_failed` reasons
+//! are [`TickError::reason`]: `token_unavailable`, `timeout`, `job_failed` and the
+//! [`LedgerError::reason`]s.
+//!
+//! # Decisions where the spec is silent
+//!
+//! - Refresh at 80 %, one retry at 90 %, then recovery with 2/4/8/15 s backoff (−15 % jitter),
+//!   at least 1 s between the end of one request and the start of the next, shared by the
+//!   background refresher and on-demand callers ([`token::policy`]). The recovery runs in the
+//!   background once the held token is past use, so a service holds a fresh token within about
+//!   15 s of auth returning even when its cron fires rarely.
+//! - `get_token()` stops handing a token out `min(5 s, lifetime / 20)` before it expires.
+//! - `invalid_client` on refresh: no 90 % retry; the token is still handed out until its end
+//!   (it cannot be revoked anyway); recovery then waits at least 60 s between attempts, so a
+//!   registry fixed by a SIGHUP reload heals the service without a restart while the auth
+//!   service's per-client throttle (30 failures a minute) is never approached.
+//! - Lifetimes under 5 s are refused, over 24 h clamped, and never longer than the JWT's own
+//!   `exp − iat` ([`token::response`]).
+//! - At boot each account gets exactly one attempt: an unreachable auth service or a refused
+//!   secret fails the boot at once (SPEC.md §5), and a service manager's restart policy is the
+//!   retry.
+//! - Demo tokens live 15 minutes and are re-minted through the same refresh machinery; each
+//!   refresh repeats the party lookup, falling back to the parties found before when the ledger
+//!   cannot be asked ([`token::demo`]).
+//! - An environment token is never refreshed; when it is a JWT whose `exp` has passed it is
+//!   refused with an error naming the variable. Empty variables count as unset.
+//! - Missed cron fires are skipped, not caught up; a tick (token and job) is cut at 60 s by
+//!   default ([`schedule`], [`config::DEFAULT_TICK_TIMEOUT`]).
+//! - `/metrics` is off unless `--metrics-port` / `ORACLE_METRICS_PORT` is given
+//!   (`--metrics-bind` / `ORACLE_METRICS_BIND`, default `0.0.0.0`).
+//! - `token` and `check` log to stderr, so stdout carries only their output.
 
 pub mod check;
 pub mod cli;
