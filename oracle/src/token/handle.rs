@@ -8,9 +8,8 @@
 //!
 //! Time is tokio's [`Instant`], so tests drive expiry, refresh and backoff with a paused clock.
 
-use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -21,58 +20,10 @@ use tokio_util::task::TaskTracker;
 
 use super::env_override::EnvToken;
 use super::policy::RefreshPolicy;
+use super::status::Counters;
+pub use super::status::{TokenSourceKind, TokenStats, TokenStatus};
 use super::{BearerToken, FetchedToken, TokenFetcher, refresher};
 use crate::error::{FailureReason, TokenError};
-
-/// Which resolver branch a handle's tokens come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenSourceKind {
-    /// `SERVICE_TOKEN_<ID>` / `OPERATOR_TOKEN`, used verbatim.
-    Environment,
-    /// Self-signed HS256 tokens of the demo profile.
-    Demo,
-    /// OAuth2 client credentials against the auth service.
-    ClientCredentials,
-}
-
-impl TokenSourceKind {
-    /// The name used in logs and metrics.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Environment => "environment",
-            Self::Demo => "demo",
-            Self::ClientCredentials => "client_credentials",
-        }
-    }
-}
-
-/// A snapshot of a handle's token, for metrics and health reports. Never the token itself.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TokenStatus {
-    /// The account.
-    pub account_id: String,
-    /// Where tokens come from.
-    pub source: TokenSourceKind,
-    /// Time since the held token was requested; `None` for environment tokens.
-    pub age: Option<Duration>,
-    /// Time until the held token expires (zero once it has); `None` when unknown.
-    pub remaining: Option<Duration>,
-    /// Whether [`TokenHandle::get_token`] would hand out the held token right now.
-    pub usable: bool,
-}
-
-/// Counters of a handle since it started, for metrics.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TokenStats {
-    /// Requests sent to the token source.
-    pub requests: u64,
-    /// Tokens obtained when none was usable (boot, recovery, on demand).
-    pub acquired: u64,
-    /// Tokens swapped in by a scheduled refresh.
-    pub refreshed: u64,
-    /// Failed requests by [`FailureReason::as_str`].
-    pub failures: BTreeMap<&'static str, u64>,
-}
 
 /// The token of one service account. Cheap to clone; every clone shares the same token and
 /// background task. Dropping the last clone, or [`TokenHandle::stop`], cancels it.
@@ -305,29 +256,6 @@ struct State {
     next_allowed: Option<Instant>,
     last_error: Option<TokenError>,
     rng: fastrand::Rng,
-}
-
-#[derive(Default)]
-struct Counters {
-    requests: AtomicU64,
-    acquired: AtomicU64,
-    refreshed: AtomicU64,
-    failures: Mutex<BTreeMap<&'static str, u64>>,
-}
-
-impl Counters {
-    fn snapshot(&self) -> TokenStats {
-        TokenStats {
-            requests: self.requests.load(Ordering::Relaxed),
-            acquired: self.acquired.load(Ordering::Relaxed),
-            refreshed: self.refreshed.load(Ordering::Relaxed),
-            failures: self
-                .failures
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .clone(),
-        }
-    }
 }
 
 /// The part of a handle the background refresher shares.

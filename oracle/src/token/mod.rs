@@ -24,6 +24,7 @@ pub mod handle;
 pub mod policy;
 mod refresher;
 pub mod response;
+mod status;
 
 use std::fmt;
 use std::future::Future;
