@@ -12,8 +12,9 @@
 //! an hour already past) in a burst against a ledger that may be the reason for the delay.
 //! At start the runner waits for the first fire after now; it does not fire immediately.
 //!
-//! Time: the schedule is wall-clock (UTC) and each sleep is recomputed from the clock, so a
-//! clock step is followed within one fire. [`TokioClock`] maps tokio's (pausable) clock to UTC
+//! Time: the schedule is wall-clock (UTC); the runner reads the clock at least once a minute
+//! and recomputes the next fire, so a clock step either way is followed within a minute (a
+//! step back may repeat a fire; jobs are idempotent per fire). [`TokioClock`] maps tokio's (pausable) clock to UTC
 //! so tests drive the runner with `tokio::time::advance`.
 
 use std::collections::BTreeMap;
@@ -30,6 +31,9 @@ use crate::error::TickError;
 use crate::jobs::{Job, JobContext};
 use crate::ledger::LedgerClient;
 use crate::token::TokenHandle;
+
+/// The longest single sleep between clock readings.
+const MAX_SLEEP: Duration = Duration::from_secs(60);
 
 /// Most missed fires counted after one overrun; beyond this the count says "at least".
 pub const MAX_COUNTED_MISSED_FIRES: u64 = 1_000;
@@ -145,6 +149,13 @@ impl CronTask {
     pub async fn run(self, cancel: CancellationToken) {
         let mut after = self.clock.now();
         loop {
+            let now = self.clock.now();
+            if now < after {
+                // The clock stepped back: schedule from the new now rather than wait out the
+                // step; a repeated fire is harmless (jobs are idempotent per fire), silence is
+                // not.
+                after = now;
+            }
             let Some(fire) = self.schedule.next_after(after) else {
                 tracing::warn!(
                     event = "cron_exhausted",
@@ -154,17 +165,15 @@ impl CronTask {
                 );
                 return;
             };
-            loop {
-                let now = self.clock.now();
-                if now >= fire {
-                    break;
-                }
+            if now < fire {
+                // Sleep at most a minute at a time, so a clock step is noticed within one.
                 let delay = (fire - now).to_std().unwrap_or_default();
                 tokio::select! {
                     biased;
                     () = cancel.cancelled() => return,
-                    () = tokio::time::sleep(delay) => {}
+                    () = tokio::time::sleep(delay.min(MAX_SLEEP)) => {}
                 }
+                continue;
             }
             if !self.tick(fire, &cancel).await {
                 return;

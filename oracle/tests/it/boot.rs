@@ -63,10 +63,19 @@ async fn boots_in_order_runs_every_cron_and_shuts_down() {
             "scheduler_service_started:scheduler",
         ]
     );
-    let started = logs.named("scheduler_service_started");
-    assert_eq!(started[0]["trigger"], "0 */5 * * * *");
-    assert_eq!(started[0]["settleNet"], "0 0 18 * * *");
-    assert_eq!(started[0]["mature"], "0 30 18 * * *");
+    assert_eq!(
+        logs.named("scheduler_service_started"),
+        [json!({
+            "level": "INFO",
+            "message": "scheduler service started",
+            "event": "scheduler_service_started",
+            "accountId": "scheduler",
+            "trigger": "0 */5 * * * *",
+            "settleNet": "0 0 18 * * *",
+            "mature": "0 30 18 * * *",
+            "target": "oracle::service"
+        })]
+    );
     assert_eq!(
         logs.named("mark_publisher_service_started")[0]["cron"],
         "*/20 * * * * *"

@@ -288,3 +288,44 @@ async fn the_ledger_probe_queries_with_the_services_token() {
     runner.await.unwrap();
     handle.stop().await;
 }
+
+/// Tokio time plus an offset a test can step.
+struct SteppedClock {
+    base: TokioClock,
+    offset: Mutex<chrono::Duration>,
+}
+
+impl oracle::schedule::Clock for SteppedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.base.now() + *self.offset.lock().unwrap()
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_backward_clock_step_does_not_silence_the_cron() {
+    let fetcher = ScriptedFetcher::new(|_| Step::Token(900));
+    let handle = fetcher.start(exact_policy()).await.unwrap();
+    let job = RecordingJob::new(|_| Behaviour::Succeed);
+    let clock = Arc::new(SteppedClock {
+        base: TokioClock::starting_at(at(0)),
+        offset: Mutex::new(chrono::Duration::zero()),
+    });
+    let mut cron = task(
+        "*/10 * * * * *",
+        job.clone(),
+        handle.clone(),
+        "http://127.0.0.1:9",
+    );
+    cron.clock = clock.clone();
+    let cancel = CancellationToken::new();
+    let runner = tokio::spawn(cron.run(cancel.clone()));
+    tokio::time::sleep(Duration::from_secs(15)).await;
+    // NTP steps the wall clock back an hour: the next fire is the next one after the new now.
+    *clock.offset.lock().unwrap() = chrono::Duration::hours(-1);
+    tokio::time::sleep(Duration::from_secs(40)).await;
+    // The runner wakes at 20 s, sees 11:00:20 and fires next at 11:00:30.
+    assert_eq!(job.fired(), [10, 30 - 3600, 40 - 3600, 50 - 3600]);
+    cancel.cancel();
+    runner.await.unwrap();
+    handle.stop().await;
+}

@@ -1,9 +1,10 @@
 //! Captures the JSON log lines the library emits, as the binary would print them.
 
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::Value;
+use tracing::Dispatch;
 use tracing::subscriber::DefaultGuard;
 use tracing_subscriber::fmt::MakeWriter;
 
@@ -31,10 +32,26 @@ impl<'a> MakeWriter<'a> for LogCapture {
     }
 }
 
+/// tracing caches each callsite's interest process-wide, and while at most one dispatcher is
+/// registered it computes that interest from whichever thread reaches the callsite first: a
+/// sibling test without a subscriber would cache `never` and blind every capture of that
+/// callsite. Two always-interested dispatchers, registered for the life of the test binary,
+/// make the interest the union over registered dispatchers instead.
+fn pin_callsite_interest() {
+    static ANCHORS: OnceLock<[Dispatch; 2]> = OnceLock::new();
+    ANCHORS.get_or_init(|| {
+        [
+            Dispatch::new(tracing_subscriber::registry()),
+            Dispatch::new(tracing_subscriber::registry()),
+        ]
+    });
+}
+
 impl LogCapture {
     /// Captures every event on this thread (use a current-thread runtime) until the guard
     /// drops, in the binary's JSON format.
     pub(crate) fn install(&self) -> DefaultGuard {
+        pin_callsite_interest();
         let subscriber = tracing_subscriber::fmt()
             .json()
             .flatten_event(true)
@@ -43,7 +60,10 @@ impl LogCapture {
             .with_max_level(tracing::Level::DEBUG)
             .with_writer(self.clone())
             .finish();
-        tracing::subscriber::set_default(subscriber)
+        let guard = tracing::subscriber::set_default(subscriber);
+        // Repairs callsites that cached `never` before the anchors existed.
+        tracing::callsite::rebuild_interest_cache();
+        guard
     }
 
     /// The raw text.
