@@ -247,9 +247,7 @@ pub(crate) fn created<'r>(
     module_entity: &'r str,
 ) -> impl Iterator<Item = &'r Contract> + 'r {
     result.events.iter().filter_map(move |event| match event {
-        LedgerEvent::Created(contract) if is_instance_of(contract, module_entity) => {
-            Some(contract)
-        }
+        LedgerEvent::Created(contract) if is_instance_of(contract, module_entity) => Some(contract),
         _ => None,
     })
 }
@@ -264,5 +262,14 @@ pub(crate) fn result_ids(result: &ExerciseResult, field: &str) -> Vec<String> {
             .collect(),
         Some(Value::String(id)) => vec![id.clone()],
         _ => Vec::new(),
+    }
+}
+
+/// A JSON value as log text: a string without quotes, anything else as JSON.
+pub(crate) fn json_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
     }
 }

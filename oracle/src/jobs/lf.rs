@@ -196,7 +196,11 @@ mod tests {
             ("-0", "0.0"),
             ("0.0000000001", "0.0000000001"),
         ] {
-            assert_eq!(Decimal::parse(input).unwrap().to_string(), output, "{input}");
+            assert_eq!(
+                Decimal::parse(input).unwrap().to_string(),
+                output,
+                "{input}"
+            );
         }
         assert_eq!(
             Decimal::from_json(&json!(250000)).unwrap(),

@@ -18,11 +18,11 @@
 //! other CSAs are done: a mark that silently left out a swap would be wrong.
 
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::error::TickError;
 use crate::jobs::choice::{
-    ChoiceSpec, Outcome, Plan, Tally, created, exercise_with_requery, log_no_effect,
+    ChoiceSpec, Outcome, Plan, Tally, created, exercise_with_requery, json_text, log_no_effect,
 };
 use crate::jobs::lf::{format_time, to_ledger_precision};
 use crate::jobs::pricing::price_netting_set;
@@ -77,7 +77,11 @@ impl Market {
     /// Decodes the curves and swaps. One that does not decode fails the tick: any netting set
     /// could be missing it.
     fn read(contracts: &[Contract]) -> Result<Self, TickError> {
-        let of = |template| contracts.iter().filter(move |c| is_instance_of(c, template));
+        let of = |template| {
+            contracts
+                .iter()
+                .filter(move |c| is_instance_of(c, template))
+        };
         Ok(Self {
             curves: of(DISCOUNT_CURVE)
                 .map(Curve::decode)
@@ -158,7 +162,9 @@ async fn publish(
         }
         Outcome::Exercised { argument, result } => {
             let mark = created(&result, "IRSForge.Mark:MarkToMarket").next();
-            let field = |name: &str| text(mark.map(|m| &m.payload[name]), &argument[name]);
+            // The ledger's record when it reported one, else what was sent.
+            let field =
+                |name: &str| json_text(mark.map_or(&argument[name], |mark| &mark.payload[name]));
             tracing::info!(
                 event = "mark_published",
                 cron = %context.cron,
@@ -166,20 +172,11 @@ async fn publish(
                 asOf = %field("asOf"),
                 exposure = %field("exposure"),
                 call = %field("callAmount"),
-                collateralBalance = %text(mark.map(|m| &m.payload["collateralBalance"]), &Value::Null),
+                collateralBalance = %field("collateralBalance"),
                 mark = %result.exercise_result["mark"].as_str().unwrap_or(""),
                 "mark published"
             );
             Ok(true)
         }
-    }
-}
-
-/// The ledger's value when it reported one, else what was sent.
-fn text(reported: Option<&Value>, sent: &Value) -> String {
-    match reported.filter(|value| !value.is_null()).unwrap_or(sent) {
-        Value::String(text) => text.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
     }
 }

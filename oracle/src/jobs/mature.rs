@@ -63,7 +63,8 @@ fn plan(swap: &Swap, now: DateTime<Utc>) -> Result<Plan, TickError> {
 /// Matures one swap; `Ok(true)` when it matured.
 async fn mature(context: &JobContext<'_>, swap: &Swap) -> Result<bool, TickError> {
     let now = context.fired_at;
-    let outcome = exercise_with_requery(context, MATURE, swap, |current| plan(current, now)).await?;
+    let outcome =
+        exercise_with_requery(context, MATURE, swap, |current| plan(current, now)).await?;
     match outcome {
         Outcome::NoEffect(why) => {
             log_no_effect(context, MATURE.choice, swap.stable_id(), &why);

@@ -6,11 +6,33 @@
 //! cancellation, the `tick_completed` / `tick_failed` events); a job only does its ledger work
 //! and says what it did in a [`JobReport`] or why it failed in a [`TickError`].
 //!
-//! One file per job. For now every cron runs a [`LedgerProbe`]: one authenticated
-//! `POST /v1/query`. The real jobs (mark publishing, the `*ByScheduler` choices) replace the
-//! probes in [`Jobs`] without touching the runner.
+//! One file per job; [`Jobs::default`] runs the real ones against the IRSForge world of
+//! `crates/ledger-sandbox/WORLD.md`:
+//!
+//! - [`MarkPublisher`] (`mark_publisher.rs`, as Operator): prices each CSA's netting set and
+//!   exercises `PublishMark`; logs `mark_published`.
+//! - [`TriggerLifecycle`] (`trigger.rs`, as Scheduler): `TriggerLifecycleByScheduler` on each
+//!   swap with a period that has ended; logs `lifecycle_triggered`.
+//! - [`SettleNet`] (`settle_net.rs`): `SettleNetByScheduler` on each CSA with an unsettled
+//!   call; logs `net_settled`.
+//! - [`Mature`] (`mature.rs`): `MatureByScheduler` on each swap past maturity; logs
+//!   `instrument_matured`.
+//! - [`LedgerProbe`] (`ledger_probe.rs`): one authenticated `POST /v1/query`, for checking the
+//!   chain without changing the ledger.
+//!
+//! Beside them: [`pricing`] (the pure valuation maths), [`world`] (typed views of the
+//! templates), [`lf`] (Daml-LF Decimal and Time) and `choice.rs` (exercise with one re-query
+//! on a rotated contract id, the "nothing to do" codes, per-contract failure accounting).
 
+mod choice;
 mod ledger_probe;
+pub mod lf;
+mod mark_publisher;
+mod mature;
+pub mod pricing;
+mod settle_net;
+mod trigger;
+pub mod world;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -19,6 +41,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 pub use ledger_probe::{CSA_TEMPLATE_ID, LedgerProbe, SWAP_TEMPLATE_ID};
+pub use mark_publisher::MarkPublisher;
+pub use mature::Mature;
+pub use settle_net::SettleNet;
+pub use trigger::TriggerLifecycle;
 
 use crate::error::TickError;
 use crate::ledger::LedgerClient;
@@ -72,8 +98,21 @@ pub struct Jobs {
 }
 
 impl Default for Jobs {
-    /// Ledger probes: the mark-publisher queries CSAs, the scheduler's crons query swaps.
+    /// The real jobs: [`MarkPublisher`], [`TriggerLifecycle`], [`SettleNet`], [`Mature`].
     fn default() -> Self {
+        Self {
+            mark_publisher: Arc::new(MarkPublisher),
+            trigger: Arc::new(TriggerLifecycle),
+            settle_net: Arc::new(SettleNet),
+            mature: Arc::new(Mature),
+        }
+    }
+}
+
+impl Jobs {
+    /// Ledger probes only: the mark-publisher queries CSAs, the scheduler's crons query swaps.
+    /// Proves tokens and connectivity without changing the ledger.
+    pub fn probes() -> Self {
         Self {
             mark_publisher: Arc::new(LedgerProbe::new([CSA_TEMPLATE_ID])),
             trigger: Arc::new(LedgerProbe::new([SWAP_TEMPLATE_ID])),

@@ -127,7 +127,10 @@ impl SwapTerms {
     pub fn period_count(&self) -> Result<i64, PricingError> {
         let invalid = |detail: String| Err(PricingError::InvalidSwap(detail));
         if self.period_seconds <= 0 {
-            return invalid(format!("periodSeconds {} is not positive", self.period_seconds));
+            return invalid(format!(
+                "periodSeconds {} is not positive",
+                self.period_seconds
+            ));
         }
         let length = micros(self.maturity) - micros(self.effective);
         if length <= 0 {
@@ -136,7 +139,9 @@ impl SwapTerms {
         let period = self.period_seconds.saturating_mul(1_000_000);
         let count = length / period + i64::from(length % period != 0);
         if count > MAX_PERIODS {
-            return invalid(format!("{count} periods; at most {MAX_PERIODS} are allowed"));
+            return invalid(format!(
+                "{count} periods; at most {MAX_PERIODS} are allowed"
+            ));
         }
         Ok(count)
     }

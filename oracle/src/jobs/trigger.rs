@@ -12,11 +12,12 @@
 //! by another replica, or matured) is re-queried by `swapId` and re-checked once.
 
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::error::TickError;
 use crate::jobs::choice::{
-    ChoiceSpec, Outcome, Plan, Tally, created, exercise_with_requery, log_no_effect, result_ids,
+    ChoiceSpec, Outcome, Plan, Tally, created, exercise_with_requery, json_text, log_no_effect,
+    result_ids,
 };
 use crate::jobs::lf::format_time;
 use crate::jobs::world::{SWAP, StableView, Swap, is_instance_of, template_id};
@@ -85,11 +86,11 @@ async fn trigger(context: &JobContext<'_>, swap: &Swap) -> Result<bool, TickErro
         }
         Outcome::Exercised { result, .. } => {
             let periods: Vec<String> = created(&result, "IRSForge.Lifecycle:LifecycleEffect")
-                .map(|effect| text(&effect.payload["periodIndex"]))
+                .map(|effect| json_text(&effect.payload["periodIndex"]))
                 .collect();
             let next_period_index = created(&result, SWAP)
                 .next()
-                .map(|swap| text(&swap.payload["nextPeriodIndex"]))
+                .map(|swap| json_text(&swap.payload["nextPeriodIndex"]))
                 .unwrap_or_default();
             tracing::info!(
                 event = "lifecycle_triggered",
@@ -103,12 +104,5 @@ async fn trigger(context: &JobContext<'_>, swap: &Swap) -> Result<bool, TickErro
             );
             Ok(true)
         }
-    }
-}
-
-fn text(value: &Value) -> String {
-    match value {
-        Value::String(text) => text.clone(),
-        other => other.to_string(),
     }
 }

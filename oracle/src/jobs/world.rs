@@ -11,9 +11,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use crate::jobs::lf::{Decimal, parse_time};
-use crate::jobs::pricing::{
-    CollateralTerms, DiscountCurve, PartyASide, PricingError, SwapTerms,
-};
+use crate::jobs::pricing::{CollateralTerms, DiscountCurve, PartyASide, PricingError, SwapTerms};
 use crate::ledger::Contract;
 
 /// `IRSForge.Csa:Csa` (module and entity).

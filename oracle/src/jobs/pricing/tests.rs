@@ -100,7 +100,10 @@ fn the_worked_example_prices_as_world_md_says() {
     let at_seed = seed_time();
     assert!(close(value_of("IRS-5Y", at_seed), -1_678_001.85, 0.05));
     assert!(close(value_of("IRS-2Y", at_seed), -195_739.10, 0.05));
-    assert!(value_of("IRS-SHORT-50S", at_seed).abs() < 1.0, "a few cents");
+    assert!(
+        value_of("IRS-SHORT-50S", at_seed).abs() < 1.0,
+        "a few cents"
+    );
     assert!(value_of("IRS-SHORT-5M", at_seed).abs() < 1.0, "a few cents");
 
     let netting_set = || swaps.iter().map(|(_, terms, side)| (terms, *side));
@@ -229,7 +232,11 @@ fn schedules_that_break_the_template_rules_are_refused() {
     assert!(message(swap(0, 20)).contains("maturityTime"));
     assert!(message(swap(20_001, 2)).contains("at most 10000"));
     let curve = flat_curve(&[(100, 0.9)]);
-    assert!(swap(60, -5).value_to_fixed_payer(&curve, seed_time()).is_err());
+    assert!(
+        swap(60, -5)
+            .value_to_fixed_payer(&curve, seed_time())
+            .is_err()
+    );
 }
 
 #[test]
@@ -273,8 +280,14 @@ fn signs_are_from_party_a_side() {
     let terms = swap(360 * 86_400, 90 * 86_400);
     let to_fixed_payer = terms.value_to_fixed_payer(&curve, seed_time()).unwrap();
     assert!(to_fixed_payer > 0.0);
-    assert_eq!(PartyASide::PaysFixed.value_to_party_a(to_fixed_payer), to_fixed_payer);
-    assert_eq!(PartyASide::PaysFloat.value_to_party_a(to_fixed_payer), -to_fixed_payer);
+    assert_eq!(
+        PartyASide::PaysFixed.value_to_party_a(to_fixed_payer),
+        to_fixed_payer
+    );
+    assert_eq!(
+        PartyASide::PaysFloat.value_to_party_a(to_fixed_payer),
+        -to_fixed_payer
+    );
     let collateral = CollateralTerms {
         threshold_a: 0.0,
         threshold_b: 0.0,
@@ -282,13 +295,24 @@ fn signs_are_from_party_a_side() {
         rounding: decimal("1"),
         collateral_balance: 0.0,
     };
-    let for_fixed_payer =
-        price_netting_set(&curve, [(&terms, PartyASide::PaysFixed)], &collateral, seed_time())
-            .unwrap();
-    let for_float_payer =
-        price_netting_set(&curve, [(&terms, PartyASide::PaysFloat)], &collateral, seed_time())
-            .unwrap();
-    assert!(for_fixed_payer.call_amount > Decimal::ZERO, "PartyB delivers");
+    let for_fixed_payer = price_netting_set(
+        &curve,
+        [(&terms, PartyASide::PaysFixed)],
+        &collateral,
+        seed_time(),
+    )
+    .unwrap();
+    let for_float_payer = price_netting_set(
+        &curve,
+        [(&terms, PartyASide::PaysFloat)],
+        &collateral,
+        seed_time(),
+    )
+    .unwrap();
+    assert!(
+        for_fixed_payer.call_amount > Decimal::ZERO,
+        "PartyB delivers"
+    );
     assert!(for_float_payer.call_amount.is_negative(), "PartyA delivers");
     assert_eq!(
         for_fixed_payer.published_exposure,
@@ -336,7 +360,10 @@ fn calls_round_up_in_absolute_value_to_the_transfer_unit() {
     let terms = seed_collateral(0.0);
     assert_eq!(terms.call_amount(350_000.01).unwrap(), decimal("110000"));
     assert_eq!(terms.call_amount(-350_000.01).unwrap(), decimal("-110000"));
-    assert_eq!(terms.call_amount(-1_873_740.85).unwrap(), decimal("-1630000"));
+    assert_eq!(
+        terms.call_amount(-1_873_740.85).unwrap(),
+        decimal("-1630000")
+    );
     assert_eq!(terms.call_amount(360_000.0).unwrap(), decimal("110000"));
 
     // A fractional unit still gives an exact multiple, and never one below the MTA.

@@ -72,8 +72,8 @@ fn a_csa_decodes_with_its_collateral_terms() {
     let mut marked = csa_payload();
     marked["lastMarkAsOf"] = json!("2026-01-05T09:00:55.5Z");
     let csa = Csa::decode(&contract(CSA, marked)).unwrap();
-    let expected = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 55).unwrap()
-        + chrono::Duration::milliseconds(500);
+    let expected =
+        Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 55).unwrap() + chrono::Duration::milliseconds(500);
     assert_eq!(csa.last_mark_as_of, Some(expected));
 }
 
@@ -123,7 +123,10 @@ fn a_swap_knows_its_next_period_end_and_party_a_side() {
     let mut numbers = swap_payload();
     numbers["periodSeconds"] = json!(20);
     numbers["notional"] = json!(10_000_000);
-    assert_eq!(Swap::decode(&contract(SWAP, numbers)).unwrap().terms, swap.terms);
+    assert_eq!(
+        Swap::decode(&contract(SWAP, numbers)).unwrap().terms,
+        swap.terms
+    );
 }
 
 #[test]
@@ -158,5 +161,8 @@ fn a_curve_decodes_and_its_rules_are_checked() {
         .unwrap()
         .remove("discountFactor");
     let error = Curve::decode(&contract(DISCOUNT_CURVE, broken)).unwrap_err();
-    assert!(error.contains("`pillars[0].discountFactor`: is missing"), "{error}");
+    assert!(
+        error.contains("`pillars[0].discountFactor`: is missing"),
+        "{error}"
+    );
 }
