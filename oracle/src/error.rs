@@ -118,6 +118,14 @@ impl std::fmt::Display for FailureReason {
 /// Why a service token could not be obtained.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum TokenError {
+    /// A `SERVICE_TOKEN_*` / `SERVICE_CLIENT_ID_*` variable holds an unusable value.
+    #[error("{variable}: {detail}")]
+    InvalidSetting {
+        /// The variable.
+        variable: String,
+        /// What is wrong with it.
+        detail: String,
+    },
     /// The account's client secret is not in the environment.
     #[error(
         "{variable} is not set (or is empty); the `{account}` service account needs its client \
@@ -240,6 +248,7 @@ impl TokenError {
             Self::MalformedResponse { .. } => FailureReason::MalformedResponse,
             Self::Rejected { .. } => FailureReason::Rejected,
             Self::MissingClientSecret { .. }
+            | Self::InvalidSetting { .. }
             | Self::UnknownAccount { .. }
             | Self::PartyNotFound { .. }
             | Self::AmbiguousParty { .. }

@@ -8,6 +8,22 @@
 //! client id is the service-account id; the secret comes from `SERVICE_CLIENT_SECRET_<ID>`,
 //! read once when the fetcher is built and kept only inside the prebuilt, sensitive-marked
 //! `Authorization` header value.
+//!
+//! # An external identity provider
+//!
+//! Okta, Keycloak and Auth0 implement the same grant, so swapping one in is configuration
+//! alone. Four variables adapt the request to them; unset, the request is the auth service's:
+//!
+//! - `SERVICE_TOKEN_URL`: the token endpoint (Okta `https://<org>.okta.com/oauth2/<server>/v1/token`,
+//!   Keycloak `https://<host>/realms/<realm>/protocol/openid-connect/token`, Auth0
+//!   `https://<tenant>.auth0.com/oauth/token`); default `${platform.authPublicUrl}/auth/oauth/token`.
+//! - `SERVICE_CLIENT_ID_<ID>`: the client id the provider assigned to the account (Okta's and
+//!   Auth0's are generated strings); default the account id.
+//! - `SERVICE_TOKEN_SCOPE`: a `scope` parameter (Okta requires one for custom scopes).
+//! - `SERVICE_TOKEN_AUDIENCE`: an `audience` parameter (Auth0 requires the API identifier).
+//!
+//! The provider must put the `https://daml.com/ledger-api` claims in the access token and the
+//! participants must trust its JWKS; the README shows how for each provider.
 
 use std::fmt;
 use std::time::Duration;
@@ -29,6 +45,18 @@ pub fn secret_variable(account_id: &str) -> String {
     format!("SERVICE_CLIENT_SECRET_{}", env_suffix(account_id))
 }
 
+/// The variable holding an account's client id at an external identity provider.
+pub fn client_id_variable(account_id: &str) -> String {
+    format!("SERVICE_CLIENT_ID_{}", env_suffix(account_id))
+}
+
+/// Overrides the token endpoint, for an external identity provider.
+pub const TOKEN_URL_ENV: &str = "SERVICE_TOKEN_URL";
+/// Adds a `scope` parameter to the token request.
+pub const TOKEN_SCOPE_ENV: &str = "SERVICE_TOKEN_SCOPE";
+/// Adds an `audience` parameter to the token request (Auth0).
+pub const TOKEN_AUDIENCE_ENV: &str = "SERVICE_TOKEN_AUDIENCE";
+
 /// The `Authorization` header value of RFC 6749 §2.3.1: `Basic base64(urlenc(id):urlenc(secret))`.
 pub fn basic_authorization(client_id: &str, client_secret: &str) -> String {
     let encode = |text: &str| form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
@@ -40,6 +68,7 @@ pub fn basic_authorization(client_id: &str, client_secret: &str) -> String {
 pub struct ClientCredentialsFetcher {
     client_id: String,
     endpoint: String,
+    form: String,
     authorization: HeaderValue,
     timeout: Duration,
     http: reqwest::Client,
@@ -80,12 +109,45 @@ impl ClientCredentialsFetcher {
                 account: account_id.to_owned(),
                 variable,
             })?;
-        Self::new(
-            account_id,
-            &secret,
-            config.platform.token_endpoint(),
-            config.oracle.fetch_timeout(),
+        let set = |name: &str| {
+            env.var(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let endpoint = match set(TOKEN_URL_ENV) {
+            None => config.platform.token_endpoint(),
+            Some(url) => match url::Url::parse(&url) {
+                Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => url,
+                _ => {
+                    return Err(TokenError::InvalidSetting {
+                        variable: TOKEN_URL_ENV.to_owned(),
+                        detail: format!("{url:?} is not an http:// or https:// URL"),
+                    });
+                }
+            },
+        };
+        let client_id =
+            set(&client_id_variable(account_id)).unwrap_or_else(|| account_id.to_owned());
+        Ok(
+            Self::new(&client_id, &secret, endpoint, config.oracle.fetch_timeout())?
+                .with_parameters(
+                    set(TOKEN_SCOPE_ENV).as_deref(),
+                    set(TOKEN_AUDIENCE_ENV).as_deref(),
+                ),
         )
+    }
+
+    /// Adds `scope` and `audience` parameters to the form body.
+    pub fn with_parameters(mut self, scope: Option<&str>, audience: Option<&str>) -> Self {
+        let mut form = form_urlencoded::Serializer::new(String::new());
+        form.append_pair("grant_type", "client_credentials");
+        for (name, value) in [("scope", scope), ("audience", audience)] {
+            if let Some(value) = value {
+                form.append_pair(name, value);
+            }
+        }
+        self.form = form.finish();
+        self
     }
 
     /// A fetcher for any client at any token endpoint.
@@ -103,6 +165,7 @@ impl ClientCredentialsFetcher {
         Ok(Self {
             client_id: client_id.to_owned(),
             endpoint,
+            form: "grant_type=client_credentials".to_owned(),
             authorization,
             timeout,
             http: http::client(timeout).map_err(TokenError::HttpClient)?,
@@ -126,7 +189,7 @@ impl ClientCredentialsFetcher {
             .header(AUTHORIZATION, self.authorization.clone())
             .header(ACCEPT, "application/json")
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body("grant_type=client_credentials")
+            .body(self.form.clone())
             .send()
             .await
             .map_err(|error| network(http::describe_transport_error(&error, self.timeout)))?;

@@ -60,6 +60,48 @@ async fn sends_the_client_credentials_grant_with_basic_authentication() {
 }
 
 #[tokio::test]
+async fn an_external_identity_provider_is_configured_by_environment_alone() {
+    // Okta-style: a provider-assigned client id, its own token path, a scope and an audience.
+    let auth = FakeAuth::start(|_| Reply::token(900)).await;
+    let env = MapEnv::new([
+        ("SERVICE_CLIENT_SECRET_SCHEDULER", "okta-secret"),
+        ("SERVICE_CLIENT_ID_SCHEDULER", "0oa1b2c3d4EXAMPLE"),
+        (
+            "SERVICE_TOKEN_URL",
+            &format!("{}/oauth2/default/v1/token", auth.base_url),
+        ),
+        ("SERVICE_TOKEN_SCOPE", "daml_ledger_api irs:schedule"),
+        ("SERVICE_TOKEN_AUDIENCE", "https://ledger.irsforge.example"),
+    ]);
+    let handle = resolve_service_token("scheduler", &config_for(&auth), &env)
+        .await
+        .unwrap();
+    let request = &auth.requests()[0];
+    assert_eq!(request.path, "/oauth2/default/v1/token");
+    assert_eq!(request.client_id.as_deref(), Some("0oa1b2c3d4EXAMPLE"));
+    assert_eq!(request.client_secret.as_deref(), Some("okta-secret"));
+    assert_eq!(
+        request.body,
+        "grant_type=client_credentials&scope=daml_ledger_api+irs%3Aschedule\
+         &audience=https%3A%2F%2Fledger.irsforge.example"
+    );
+    handle.stop().await;
+
+    let bad = MapEnv::new([
+        ("SERVICE_CLIENT_SECRET_SCHEDULER", "s"),
+        ("SERVICE_TOKEN_URL", "okta.example/token"),
+    ]);
+    let error = resolve_service_token("scheduler", &config_for(&auth), &bad)
+        .await
+        .expect_err("a bad URL is refused before any request");
+    assert_eq!(error.reason(), FailureReason::Configuration);
+    assert_eq!(
+        error.to_string(),
+        "SERVICE_TOKEN_URL: \"okta.example/token\" is not an http:// or https:// URL"
+    );
+}
+
+#[tokio::test]
 async fn each_malformed_response_is_a_clear_error() {
     let bearer = |expires_in: serde_json::Value| {
         Reply::Json(
