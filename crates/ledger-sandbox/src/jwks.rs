@@ -57,9 +57,13 @@ impl JwksCache {
         options: JwksOptions,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, SandboxError> {
+        // One host, fetched at most once per refetch interval: one idle connection is plenty,
+        // and a bounded pool keeps a misbehaving JWKS host from accumulating sockets here.
         let client = reqwest::Client::builder()
             .connect_timeout(options.connect_timeout)
             .timeout(options.total_timeout)
+            .pool_max_idle_per_host(1)
+            .pool_idle_timeout(std::time::Duration::from_secs(30))
             .build()
             .map_err(SandboxError::HttpClient)?;
         Ok(Self {
