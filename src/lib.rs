@@ -12,7 +12,7 @@
 //!   profile there is no auth service: the sandbox runs in HS256 mode and the oracle signs its
 //!   own tokens.
 //! - [`env`]: [`LayeredEnv`], the generated secrets layered over the process environment.
-//! - [`error`]: [`StackError`].
+//! - [`error`]: the [`StackError`] a start fails with.
 
 pub mod env;
 pub mod error;

@@ -27,7 +27,10 @@ async fn the_schedulers_token_is_refused_for_publish_mark() {
     assert_eq!(status, 400, "{body}");
     let error = body["errors"][0].as_str().unwrap();
     assert!(error.starts_with("DAML_AUTHORIZATION_ERROR"), "{error}");
-    assert!(error.contains("Operator::"), "names the missing authorizer: {error}");
+    assert!(
+        error.contains("Operator::"),
+        "names the missing authorizer: {error}"
+    );
     stack.shutdown().await.unwrap();
 }
 
@@ -40,7 +43,9 @@ async fn a_token_past_its_exp_is_refused() {
     let token = access_token(&stack, "mark-publisher").await;
     assert_eq!(query_csas(&stack, &token).await.0, 200);
     // Canton's rule: valid strictly before `exp` (no leeway by default).
-    let exp = jsonwebtoken::dangerous::insecure_decode::<serde_json::Value>(&token).unwrap().claims["exp"]
+    let exp = jsonwebtoken::dangerous::insecure_decode::<serde_json::Value>(&token)
+        .unwrap()
+        .claims["exp"]
         .as_i64()
         .unwrap();
     clock.set(chrono::DateTime::from_timestamp(exp, 0).unwrap());
@@ -62,7 +67,11 @@ async fn key_rotation_in_auth_reaches_the_ledger_through_the_jwks() {
     let rotation = auth::keys::rotate(&stack.workdir.keys_dir()).unwrap();
     let outcome = stack.auth.as_ref().unwrap().reload().await.unwrap();
     let kids = outcome.keys.unwrap();
-    assert_eq!(kids.len(), 2, "the new key is active and the old one still published");
+    assert_eq!(
+        kids.len(),
+        2,
+        "the new key is active and the old one still published"
+    );
     let new = access_token(&stack, "mark-publisher").await;
     assert_ne!(kid_of(&new), kid_of(&old));
     assert_eq!(kids[0], kid_of(&new), "{rotation:?}");

@@ -26,7 +26,11 @@ pub(crate) fn options(profile: Profile) -> (tempfile::TempDir, StackOptions) {
 }
 
 /// Polls the ledger until `done` holds, for at most `limit`.
-pub(crate) async fn wait_for(stack: &Stack, limit: Duration, done: impl Fn(&LedgerSnapshot) -> bool) -> LedgerSnapshot {
+pub(crate) async fn wait_for(
+    stack: &Stack,
+    limit: Duration,
+    done: impl Fn(&LedgerSnapshot) -> bool,
+) -> LedgerSnapshot {
     let deadline = tokio::time::Instant::now() + limit;
     loop {
         let snapshot = stack.sandbox.snapshot();
@@ -36,7 +40,11 @@ pub(crate) async fn wait_for(stack: &Stack, limit: Duration, done: impl Fn(&Ledg
         assert!(
             tokio::time::Instant::now() < deadline,
             "the ledger did not reach the expected state within {limit:?}; contracts: {:#?}",
-            snapshot.contracts.iter().map(|c| &c.template_id).collect::<Vec<_>>()
+            snapshot
+                .contracts
+                .iter()
+                .map(|c| &c.template_id)
+                .collect::<Vec<_>>()
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -49,7 +57,11 @@ pub(crate) fn count(snapshot: &LedgerSnapshot, template: &str) -> usize {
 
 /// A client-credentials token straight from the stack's auth service, as any OAuth2 client
 /// would get one (HTTP Basic, RFC 6749 §2.3.1).
-pub(crate) async fn client_credentials_token(stack: &Stack, account: &str, secret: &str) -> reqwest::Response {
+pub(crate) async fn client_credentials_token(
+    stack: &Stack,
+    account: &str,
+    secret: &str,
+) -> reqwest::Response {
     let auth = stack.auth.as_ref().expect("builtin profile");
     reqwest::Client::new()
         .post(format!("http://{}/auth/oauth/token", auth.address()))
@@ -63,7 +75,10 @@ pub(crate) async fn client_credentials_token(stack: &Stack, account: &str, secre
 /// The generated client secret of an account.
 pub(crate) fn secret_of(stack: &Stack, account: &str) -> String {
     use shared_config::EnvSource;
-    let variable = format!("SERVICE_CLIENT_SECRET_{}", account.to_ascii_uppercase().replace('-', "_"));
+    let variable = format!(
+        "SERVICE_CLIENT_SECRET_{}",
+        account.to_ascii_uppercase().replace('-', "_")
+    );
     stack.env.var(&variable).unwrap()
 }
 
@@ -76,7 +91,12 @@ pub(crate) async fn access_token(stack: &Stack, account: &str) -> String {
 }
 
 /// POSTs a JSON API request to the ledger with a bearer token.
-pub(crate) async fn ledger_post(stack: &Stack, token: &str, path: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn ledger_post(
+    stack: &Stack,
+    token: &str,
+    path: &str,
+    body: Value,
+) -> (u16, Value) {
     let response = reqwest::Client::new()
         .post(format!("{}{path}", stack.sandbox.base_url()))
         .bearer_auth(token)
