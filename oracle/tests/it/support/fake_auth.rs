@@ -1,21 +1,26 @@
 //! A scripted OAuth2 token endpoint on `127.0.0.1:0`.
 //!
 //! It is written on raw TCP rather than axum so a script can make it do what a real server
-//! under trouble does: answer any status or garbage, reset the connection, or accept a request
-//! and never answer. It records every request (with the Basic credentials decoded as RFC 6749
-//! §2.3.1 says), every token it issued with its expiry, and how long each hung request was held
-//! before the client gave up. Time is tokio's, so it works under a paused clock.
+//! under trouble does: answer any status or garbage, answer late, cut a body off halfway, reset
+//! the connection, accept a request and never answer, or close its port altogether (as a
+//! crashed process does) and reopen it later. It records every request (with the Basic
+//! credentials decoded as RFC 6749 §2.3.1 says), every token it issued with its expiry, and how
+//! long each hung request was held before the client gave up. Time is tokio's, so it works under
+//! a paused clock.
 //!
-//! This file is self-contained so the `outage` example can include it too.
+//! This file is self-contained so the `faults` example can include it too.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -28,6 +33,13 @@ pub(crate) enum Reply {
     Json(u16, serde_json::Value, Vec<(String, String)>),
     /// Any status with a raw body and content type.
     Raw(u16, &'static str, Vec<u8>),
+    /// `200` with headers announcing the whole JSON body, then only its first half and a close.
+    CutOff(Vec<u8>),
+    /// A token that is a JWT whose own `exp` is this many seconds after its `iat` (and which
+    /// the endpoint records as living that long), answered with this `expires_in`.
+    Jwt(u64, serde_json::Value),
+    /// Wait, then do as the inner reply says.
+    Delayed(Duration, Box<Reply>),
     /// Reset the connection (RST) after reading the request.
     Reset,
     /// Read the request and never answer.
@@ -84,8 +96,12 @@ struct State {
 
 pub(crate) struct FakeAuth {
     pub(crate) base_url: String,
+    address: SocketAddr,
     state: Arc<State>,
     cancel: CancellationToken,
+    /// The accept loop while the port is open: its own cancellation (a child of `cancel`, also
+    /// ending the connections it accepted) and its task.
+    serving: Mutex<Option<(CancellationToken, JoinHandle<()>)>>,
 }
 
 impl FakeAuth {
@@ -100,7 +116,7 @@ impl FakeAuth {
         listener: TcpListener,
         script: impl FnMut(&Request) -> Reply + Send + 'static,
     ) -> Self {
-        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let address = listener.local_addr().unwrap();
         let state = Arc::new(State {
             script: Mutex::new(Box::new(script)),
             requests: Mutex::new(Vec::new()),
@@ -109,30 +125,32 @@ impl FakeAuth {
             counter: AtomicU64::new(0),
         });
         let cancel = CancellationToken::new();
-        let (accept_state, accept_cancel) = (state.clone(), cancel.clone());
-        tokio::spawn(async move {
-            loop {
-                let stream = tokio::select! {
-                    () = accept_cancel.cancelled() => return,
-                    accepted = listener.accept() => match accepted {
-                        Ok((stream, _)) => stream,
-                        Err(_) => continue,
-                    },
-                };
-                let (state, cancel) = (accept_state.clone(), accept_cancel.clone());
-                tokio::spawn(async move {
-                    tokio::select! {
-                        () = cancel.cancelled() => {}
-                        () = serve(stream, state) => {}
-                    }
-                });
-            }
-        });
+        let serving = accept_loop(listener, state.clone(), cancel.child_token());
         Self {
-            base_url,
+            base_url: format!("http://{address}"),
+            address,
             state,
             cancel,
+            serving: Mutex::new(Some(serving)),
         }
+    }
+
+    /// Closes the port and drops every open connection, as a crashed process would: new
+    /// connections are refused until [`Self::reopen`].
+    pub(crate) async fn close(&self) {
+        let serving = self.serving.lock().unwrap().take();
+        if let Some((cancel, task)) = serving {
+            cancel.cancel();
+            let _ = task.await;
+        }
+    }
+
+    /// Listens again on the same port, with the same script and records.
+    pub(crate) async fn reopen(&self) {
+        // mio sets SO_REUSEADDR, so the connections left in TIME_WAIT do not block the port.
+        let listener = TcpListener::bind(self.address).await.unwrap();
+        let serving = accept_loop(listener, self.state.clone(), self.cancel.child_token());
+        *self.serving.lock().unwrap() = Some(serving);
     }
 
     /// The token endpoint URL.
@@ -172,35 +190,112 @@ impl Drop for FakeAuth {
     }
 }
 
+/// Accepts connections on `listener` until `cancel`, serving each until `cancel` too.
+fn accept_loop(
+    listener: TcpListener,
+    state: Arc<State>,
+    cancel: CancellationToken,
+) -> (CancellationToken, JoinHandle<()>) {
+    let accept_cancel = cancel.clone();
+    let task = tokio::spawn(async move {
+        loop {
+            let stream = tokio::select! {
+                () = accept_cancel.cancelled() => return,
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(_) => continue,
+                },
+            };
+            let (state, cancel) = (state.clone(), accept_cancel.clone());
+            tokio::spawn(async move {
+                tokio::select! {
+                    () = cancel.cancelled() => {}
+                    () = serve(stream, state) => {}
+                }
+            });
+        }
+    });
+    (cancel, task)
+}
+
+/// A fresh token name, `tok-<n>-<client>`.
+fn next_token(state: &State, client: &str) -> String {
+    let n = state.counter.fetch_add(1, Ordering::Relaxed) + 1;
+    format!("tok-{n}-{client}")
+}
+
+/// Records a token as issued now and living `seconds`.
+fn record_issued(state: &State, token: &str, seconds: u64) {
+    let now = Instant::now();
+    state
+        .issued
+        .lock()
+        .unwrap()
+        .insert(token.to_owned(), (now, now + Duration::from_secs(seconds)));
+}
+
+/// An unsigned JWT carrying `iat` and `exp`; its last segment is the issued token's name, so it
+/// still ends with `-<client>`.
+fn jwt(name: &str, lives: u64) -> String {
+    let iat = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let segment = |value: serde_json::Value| URL_SAFE_NO_PAD.encode(value.to_string());
+    format!(
+        "{}.{}.{name}",
+        segment(serde_json::json!({"alg": "none", "typ": "JWT"})),
+        segment(serde_json::json!({"iat": iat, "exp": iat + lives}))
+    )
+}
+
+fn token_body(token: &str, expires_in: &serde_json::Value) -> Vec<u8> {
+    serde_json::json!({"access_token": token, "token_type": "Bearer", "expires_in": expires_in})
+        .to_string()
+        .into_bytes()
+}
+
 async fn serve(mut stream: TcpStream, state: Arc<State>) {
     let Some(request) = read_request(&mut stream).await else {
         return;
     };
     state.requests.lock().unwrap().push(request.clone());
-    let reply = (state.script.lock().unwrap())(&request);
+    let mut reply = (state.script.lock().unwrap())(&request);
+    while let Reply::Delayed(delay, inner) = reply {
+        tokio::time::sleep(delay).await;
+        reply = *inner;
+    }
+    let client = request.client_id.clone().unwrap_or_default();
+    let mut cut_off = false;
     let (status, content_type, body, headers) = match reply {
         Reply::Token(expires_in) => {
-            let n = state.counter.fetch_add(1, Ordering::Relaxed) + 1;
-            let client = request.client_id.clone().unwrap_or_default();
-            let token = format!("tok-{n}-{client}");
+            let token = next_token(&state, &client);
+            // A zero or negative lifetime is recorded as expired on issue, or not at all.
             if let Some(seconds) = expires_in.as_u64() {
-                let now = Instant::now();
-                state
-                    .issued
-                    .lock()
-                    .unwrap()
-                    .insert(token.clone(), (now, now + Duration::from_secs(seconds)));
+                record_issued(&state, &token, seconds);
             }
-            let body = serde_json::json!({
-                "access_token": token, "token_type": "Bearer", "expires_in": expires_in
-            });
             (
                 200,
                 "application/json",
-                body.to_string().into_bytes(),
+                token_body(&token, &expires_in),
                 Vec::new(),
             )
         }
+        Reply::Jwt(lives, expires_in) => {
+            let token = jwt(&next_token(&state, &client), lives);
+            record_issued(&state, &token, lives);
+            (
+                200,
+                "application/json",
+                token_body(&token, &expires_in),
+                Vec::new(),
+            )
+        }
+        Reply::CutOff(body) => {
+            cut_off = true;
+            (200, "application/json", body, Vec::new())
+        }
+        Reply::Delayed(..) => unreachable!("delays are unwrapped above"),
         Reply::Json(status, body, headers) => (
             status,
             "application/json",
@@ -233,7 +328,12 @@ async fn serve(mut stream: TcpStream, state: Arc<State>) {
     }
     head.push_str("\r\n");
     let _ = stream.write_all(head.as_bytes()).await;
-    let _ = stream.write_all(&body).await;
+    let sent = if cut_off {
+        &body[..body.len() / 2]
+    } else {
+        &body[..]
+    };
+    let _ = stream.write_all(sent).await;
     let _ = stream.shutdown().await;
 }
 
