@@ -302,9 +302,13 @@ impl Shared {
     /// The earliest instant another request may be sent, ignoring the backoff: the spacing
     /// after the end of the last request.
     pub(crate) fn spacing_floor(&self) -> Option<Instant> {
-        self.lock_state()
-            .last_attempt_ended
+        self.last_attempt_ended()
             .map(|ended| ended + self.policy.min_request_spacing)
+    }
+
+    /// When the last request ended.
+    pub(crate) fn last_attempt_ended(&self) -> Option<Instant> {
+        self.lock_state().last_attempt_ended
     }
 
     async fn get_token(&self) -> Result<BearerToken, TokenError> {
@@ -449,7 +453,18 @@ impl Shared {
         match attempt {
             Attempt::Refresh(number) => {
                 let fatal = reason == FailureReason::InvalidClient;
-                let will_retry = number == 1 && !fatal;
+                let will_retry = number == 1
+                    && !fatal
+                    && held.as_ref().is_some_and(|held| {
+                        self.policy
+                            .refresh_retry_at(
+                                held.obtained,
+                                held.lifetime,
+                                ended,
+                                error.retry_after(),
+                            )
+                            .is_some()
+                    });
                 let expires_in_ms = held.map(|held| {
                     held.expires_at()
                         .saturating_duration_since(ended)

@@ -18,7 +18,9 @@
 //! - `invalid_client` waits at least [`RefreshPolicy::invalid_client_cooldown`] (60 s) before
 //!   the next attempt: the secret will not fix itself in seconds, and the auth service throttles
 //!   a client id after 30 failures a minute.
-//! - A `Retry-After` from the server is honoured up to the backoff cap.
+//! - A `Retry-After` from the server is honoured up to the backoff cap, by the 90 % retry too:
+//!   when it leaves no time to retry before the token's usable end, that retry is dropped and
+//!   recovery (which honours it as well) takes over.
 //! - Whatever the path (scheduled, recovery, on demand), two requests of one account are never
 //!   closer than [`RefreshPolicy::min_request_spacing`], which cannot be set below one second.
 //! - `get_token()` treats a token as expired a safety margin before its real expiry:
@@ -123,6 +125,29 @@ impl RefreshPolicy {
     /// When a failed refresh is retried.
     pub fn retry_at(&self, obtained: Instant, lifetime: Duration) -> Instant {
         obtained + lifetime.mul_f64(self.retry_fraction)
+    }
+
+    /// When a scheduled refresh of a token obtained at `obtained`, which failed at `ended`, is
+    /// retried: at [`Self::retry_at`], never sooner than the request spacing after `ended`, and
+    /// never sooner than the server's `Retry-After` (RFC 9110 §10.2.3, capped at
+    /// [`Self::backoff_cap`]). `None` when the `Retry-After` reaches the token's usable end: the
+    /// retry would then be a recovery attempt, which waits for the backoff gate instead.
+    pub(crate) fn refresh_retry_at(
+        &self,
+        obtained: Instant,
+        lifetime: Duration,
+        ended: Instant,
+        retry_after: Option<Duration>,
+    ) -> Option<Instant> {
+        let at = self
+            .retry_at(obtained, lifetime)
+            .max(ended + self.min_request_spacing);
+        let Some(retry_after) = retry_after else {
+            return Some(at);
+        };
+        let server_wait = ended + retry_after.min(self.backoff_cap);
+        let usable_until = obtained + lifetime - self.safety_margin(lifetime);
+        (server_wait < usable_until).then(|| at.max(server_wait))
     }
 
     /// How long before its expiry a token stops being handed out.
@@ -249,6 +274,34 @@ mod tests {
             0.0,
         );
         assert_eq!(next - start, Duration::from_secs(15));
+    }
+
+    #[test]
+    fn the_90_percent_retry_waits_for_retry_after_or_is_dropped() {
+        let policy = RefreshPolicy::default();
+        let obtained = Instant::now();
+        let (lifetime, ended) = (Duration::from_secs(100), obtained + Duration::from_secs(80));
+        let retry = |retry_after: Option<u64>| {
+            policy
+                .refresh_retry_at(
+                    obtained,
+                    lifetime,
+                    ended,
+                    retry_after.map(Duration::from_secs),
+                )
+                .map(|at| (at - obtained).as_secs())
+        };
+        assert_eq!(retry(None), Some(90));
+        assert_eq!(retry(Some(3)), Some(90));
+        assert_eq!(retry(Some(12)), Some(92));
+        // The token is usable until 95: a wait reaching it leaves the retry to recovery.
+        assert_eq!(retry(Some(15)), None);
+        assert_eq!(retry(Some(3600)), None);
+        // The cap applies before the comparison.
+        let long = Duration::from_secs(900);
+        let ended = obtained + Duration::from_secs(720);
+        let at = policy.refresh_retry_at(obtained, long, ended, Some(Duration::from_secs(3600)));
+        assert_eq!(at.map(|at| (at - obtained).as_secs()), Some(810));
     }
 
     #[test]

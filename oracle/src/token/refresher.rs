@@ -12,6 +12,7 @@
 //! gate, so this task can never send requests in a tight loop.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -27,8 +28,8 @@ enum Outcome {
     Done,
     /// Another attempt got a newer token first.
     Superseded,
-    /// The attempt failed.
-    Failed(FailureReason),
+    /// The attempt failed, with the server's `Retry-After` if it sent one.
+    Failed(FailureReason, Option<Duration>),
 }
 
 pub(crate) async fn run(shared: Arc<Shared>) {
@@ -60,17 +61,20 @@ async fn refresh_cycle(
     match attempt_if_current(shared, &held, Attempt::Refresh(1)).await? {
         Outcome::Done | Outcome::Superseded => return Ok(()),
         // Fatal for this token: the same credentials will not work at 90 % either.
-        Outcome::Failed(FailureReason::InvalidClient) => {}
-        Outcome::Failed(_) => {
-            let retry_at = policy
-                .retry_at(held.obtained, held.lifetime)
-                .max(shared.spacing_floor().unwrap_or_else(Instant::now));
-            if !wait_until(shared, generations, held.generation, retry_at).await? {
-                return Ok(());
-            }
-            match attempt_if_current(shared, &held, Attempt::Refresh(2)).await? {
-                Outcome::Done | Outcome::Superseded => return Ok(()),
-                Outcome::Failed(_) => {}
+        Outcome::Failed(FailureReason::InvalidClient, _) => {}
+        Outcome::Failed(_, retry_after) => {
+            // A Retry-After reaching the usable end drops the retry; recovery honours it.
+            let ended = shared.last_attempt_ended().unwrap_or_else(Instant::now);
+            if let Some(retry_at) =
+                policy.refresh_retry_at(held.obtained, held.lifetime, ended, retry_after)
+            {
+                if !wait_until(shared, generations, held.generation, retry_at).await? {
+                    return Ok(());
+                }
+                match attempt_if_current(shared, &held, Attempt::Refresh(2)).await? {
+                    Outcome::Done | Outcome::Superseded => return Ok(()),
+                    Outcome::Failed(..) => {}
+                }
             }
         }
     }
@@ -122,7 +126,7 @@ async fn attempt_if_current(
     match shared.attempt(attempt).await {
         Ok(_) => Ok(Outcome::Done),
         Err(TokenError::Stopped) => Err(Stopped),
-        Err(error) => Ok(Outcome::Failed(error.reason())),
+        Err(error) => Ok(Outcome::Failed(error.reason(), error.retry_after())),
     }
 }
 
