@@ -5,6 +5,7 @@ mod boot;
 mod demo_bootstrap;
 mod env_override;
 mod events;
+mod faults;
 mod jobs;
 mod ledger_client;
 mod real_auth;

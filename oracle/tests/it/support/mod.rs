@@ -2,6 +2,7 @@
 
 pub(crate) mod fake_auth;
 pub(crate) mod fake_ledger;
+pub(crate) mod fault_scenarios;
 pub(crate) mod logs;
 pub(crate) mod scripted;
 
