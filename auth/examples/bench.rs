@@ -31,22 +31,26 @@ fn main() {
         "irsforge-auth benchmark: {cores} cores, bcrypt cost {COST}, binary {}",
         binary.display()
     );
+    println!(
+        "(each phase waits for the machine to be quiet and is repeated, up to 3 times, when other processes took more than {MAX_FOREIGN_CORES} cores during it; the least disturbed run is reported)"
+    );
     let hash = hash_secret(SECRET.as_bytes(), COST).unwrap();
-    let verify = single_verification(&hash);
-    let limit = cores as f64 / verify.as_secs_f64();
     let mut report = Report::default();
+    let (verify, foreign) = least_disturbed(0, || single_verification(&hash));
+    let limit = cores as f64 / verify.as_secs_f64();
     report.line(
-        &format!("single bcrypt verification (cost {COST})"),
+        &format!("single bcrypt verification (cost {COST}, median of 21)"),
         format!("{:.1} ms", ms(verify)),
         None,
     );
+    report.foreign(foreign);
     report.line(
         "bcrypt limit (cores / verification)",
         format!("{limit:.1} tokens/s"),
         None,
     );
 
-    let (mint, jsonwebtoken_encode) = mint_cost();
+    let ((mint, jsonwebtoken_encode), foreign) = least_disturbed(0, mint_cost);
     report.line(
         "RS256 mint per token (pre-parsed aws-lc key)",
         format!("{:.0} µs", us(mint)),
@@ -57,24 +61,23 @@ fn main() {
         format!("{:.0} µs", us(jsonwebtoken_encode)),
         None,
     );
+    report.foreign(foreign);
 
     let fixture = Fixture::new(&hash);
-    let cold = cold_starts(&binary, &fixture, true);
+    let (cold, foreign) = least_disturbed(0, || cold_starts(&binary, &fixture, true));
     report.line(
         "cold start to first 200, keys present (median of 7)",
         format!("{:.1} ms (max {:.1})", ms(cold.0), ms(cold.1)),
         Some(ms(cold.0) <= 30.0),
     );
-    let cold_generating = cold_starts(&binary, &fixture, false);
+    report.foreign(foreign);
+    let (cold, foreign) = least_disturbed(0, || cold_starts(&binary, &fixture, false));
     report.line(
         "cold start to first 200, generating the key (median of 7)",
-        format!(
-            "{:.1} ms (max {:.1})",
-            ms(cold_generating.0),
-            ms(cold_generating.1)
-        ),
+        format!("{:.1} ms (max {:.1})", ms(cold.0), ms(cold.1)),
         None,
     );
+    report.foreign(foreign);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -82,6 +85,7 @@ fn main() {
         .build()
         .unwrap();
     let server = Server::start(&binary, &fixture);
+    let pid = server.pid();
     runtime.block_on(async {
         let client = client();
         for _ in 0..20 {
@@ -95,41 +99,37 @@ fn main() {
         Some(server.rss_mb() <= 15.0),
     );
 
-    let health_alone = probe(&server, "/auth/health", None);
-    let jwks_alone = probe(&server, "/.well-known/jwks.json", None);
+    let (alone, foreign) = least_disturbed(pid, || {
+        (
+            probe(&server, "/auth/health", None),
+            probe(&server, "/.well-known/jwks.json", None),
+        )
+    });
     report.line(
         "/auth/health alone p50 / p99",
-        format!("{:.3} / {:.3} ms", health_alone.0, health_alone.1),
+        format!("{:.3} / {:.3} ms", alone.0.0, alone.0.1),
         None,
     );
     report.line(
         "/.well-known/jwks.json alone p50 / p99",
-        format!("{:.3} / {:.3} ms", jwks_alone.0, jwks_alone.1),
+        format!("{:.3} / {:.3} ms", alone.1.0, alone.1.1),
         None,
     );
+    report.foreign(foreign);
 
-    let meter = CpuMeter::start(server.pid());
-    let c8 = runtime.block_on(token_load(&server, 8, None));
-    report.line(
-        "  other processes' CPU during c=8",
-        format!("{:.2} cores", meter.foreign_cores()),
-        None,
-    );
+    let (c8, foreign) = least_disturbed(pid, || runtime.block_on(token_load(&server, 8, None)));
     let ratio8 = c8.throughput() / limit;
     report.line(
         "token throughput c=8",
         format!("{:.1} tokens/s = {ratio8:.3} of the limit", c8.throughput()),
         Some(ratio8 >= 0.95),
     );
+    report.foreign(foreign);
 
     let peak_rss = Arc::new(std::sync::Mutex::new(0.0f64));
-    let meter = CpuMeter::start(server.pid());
-    let c64 = runtime.block_on(token_load(&server, 64, Some(Arc::clone(&peak_rss))));
-    report.line(
-        "  other processes' CPU during c=64",
-        format!("{:.2} cores", meter.foreign_cores()),
-        None,
-    );
+    let (c64, foreign) = least_disturbed(pid, || {
+        runtime.block_on(token_load(&server, 64, Some(Arc::clone(&peak_rss))))
+    });
     let ratio64 = c64.throughput() / limit;
     report.line(
         "token throughput c=64",
@@ -154,12 +154,81 @@ fn main() {
         format!("{:.3} / {shed_p99:.3} ms", percentile(&c64.shed, 0.5)),
         Some(shed_p99 < 5.0),
     );
+    report.foreign(foreign);
 
+    let ((health, jwks, tokens), foreign) =
+        least_disturbed(pid, || probed_flood(&server, Arc::clone(&peak_rss)));
+    report.line(
+        "/auth/health p50 / p99 during a 64-way token flood",
+        format!("{:.3} / {:.3} ms", health.0, health.1),
+        Some(health.1 <= 1.0),
+    );
+    report.line(
+        "/.well-known/jwks.json p50 / p99 during the flood",
+        format!("{:.3} / {:.3} ms", jwks.0, jwks.1),
+        Some(jwks.1 <= 1.0),
+    );
+    report.line(
+        "  tokens issued during the probed flood",
+        format!("{tokens}"),
+        None,
+    );
+    report.foreign(foreign);
+    let peak = *peak_rss.lock().unwrap();
+    report.line(
+        "flood RSS (peak)",
+        format!("{peak:.1} MB"),
+        Some(peak <= 25.0),
+    );
+    drop(server);
+    report.print();
+}
+
+/// Other processes may use at most this many cores during a phase for it to count as quiet.
+const MAX_FOREIGN_CORES: f64 = 0.1;
+
+/// Runs `phase` once the machine is quiet, up to three times while other processes disturb
+/// it, and returns the least disturbed result with the cores other processes used meanwhile.
+fn least_disturbed<T>(server: u32, mut phase: impl FnMut() -> T) -> (T, f64) {
+    let mut best: Option<(T, f64)> = None;
+    for _ in 0..3 {
+        wait_until_quiet(server);
+        let meter = CpuMeter::start(server);
+        let result = phase();
+        let foreign = meter.foreign_cores();
+        if best.as_ref().is_none_or(|(_, least)| foreign < *least) {
+            best = Some((result, foreign));
+        }
+        if foreign <= MAX_FOREIGN_CORES {
+            break;
+        }
+    }
+    best.expect("at least one run")
+}
+
+/// Waits (at most ten minutes) until other processes use under [`MAX_FOREIGN_CORES`] for 2 s.
+fn wait_until_quiet(server: u32) {
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while Instant::now() < deadline {
+        let meter = CpuMeter::start(server);
+        std::thread::sleep(Duration::from_secs(2));
+        if meter.foreign_cores() <= MAX_FOREIGN_CORES {
+            return;
+        }
+    }
+    println!("  (the machine did not become quiet within ten minutes; measuring anyway)");
+}
+
+/// A 64-way token flood from its own runtime while health and JWKS are probed; returns both
+/// probes' p50/p99 and the tokens issued meanwhile.
+fn probed_flood(
+    server: &Server,
+    peak_rss: Arc<std::sync::Mutex<f64>>,
+) -> ((f64, f64), (f64, f64), usize) {
     let flooding = Arc::new(AtomicBool::new(true));
     let flood = {
         let flooding = Arc::clone(&flooding);
         let base = server.base.clone();
-        let peak_rss = Arc::clone(&peak_rss);
         let pid = server.pid();
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -171,40 +240,10 @@ fn main() {
         })
     };
     std::thread::sleep(WARM_UP);
-    let meter = CpuMeter::start(server.pid());
-    let health_flood = probe(&server, "/auth/health", Some(PHASE / 2));
-    let jwks_flood = probe(&server, "/.well-known/jwks.json", Some(PHASE / 2));
-    let foreign = meter.foreign_cores();
+    let health = probe(server, "/auth/health", Some(PHASE / 2));
+    let jwks = probe(server, "/.well-known/jwks.json", Some(PHASE / 2));
     flooding.store(false, Ordering::Relaxed);
-    let flood_tokens = flood.join().unwrap();
-    report.line(
-        "/auth/health p50 / p99 during a 64-way token flood",
-        format!("{:.3} / {:.3} ms", health_flood.0, health_flood.1),
-        Some(health_flood.1 <= 1.0),
-    );
-    report.line(
-        "/.well-known/jwks.json p50 / p99 during the flood",
-        format!("{:.3} / {:.3} ms", jwks_flood.0, jwks_flood.1),
-        Some(jwks_flood.1 <= 1.0),
-    );
-    report.line(
-        "  tokens issued during the probed flood",
-        format!("{flood_tokens}"),
-        None,
-    );
-    report.line(
-        "  other processes' CPU during the probed flood",
-        format!("{foreign:.2} cores"),
-        None,
-    );
-    let peak = *peak_rss.lock().unwrap();
-    report.line(
-        "flood RSS (peak)",
-        format!("{peak:.1} MB"),
-        Some(peak <= 25.0),
-    );
-    drop(server);
-    report.print();
+    (health, jwks, flood.join().unwrap())
 }
 
 /// Builds the release binary next to this example (cargo does not build bins for examples).
@@ -236,7 +275,7 @@ fn build_binary() -> PathBuf {
 }
 
 fn single_verification(hash: &BcryptHash) -> Duration {
-    let mut times: Vec<Duration> = (0..15)
+    let mut times: Vec<Duration> = (0..21)
         .map(|_| {
             let started = Instant::now();
             assert!(verify_secret(SECRET.as_bytes(), hash));
@@ -717,6 +756,14 @@ impl Report {
     fn line(&mut self, name: &str, value: String, passed: Option<bool>) {
         println!("  {name}: {value}{}", verdict(passed));
         self.0.push((name.to_owned(), value, passed));
+    }
+
+    fn foreign(&mut self, cores: f64) {
+        self.line(
+            "  other processes' CPU meanwhile",
+            format!("{cores:.2} cores"),
+            None,
+        );
     }
 
     fn print(&self) {

@@ -7,11 +7,17 @@
 //! default) runs it. When the queue is full the caller is told at once, and the endpoint sheds
 //! with `503` instead of building a backlog nobody will wait for.
 //!
-//! Each worker raises its own nice value (`setpriority` on its thread id; Linux schedules
-//! threads individually), so when the async workers have something to do (a health check, a
-//! JWKS fetch, parsing the next request) the kernel runs them first, and bcrypt gets every
-//! cycle left over. Raising one's own nice value needs no privilege; if it fails anyway the
-//! worker runs at normal priority and says so once.
+//! Each worker lowers its own priority, so when the async workers have something to do (a
+//! health check, a JWKS fetch, parsing the next request) the kernel runs them at once, and
+//! bcrypt gets every cycle left over. On Linux the worker switches itself to `SCHED_IDLE`:
+//! the scheduler preempts an idle-policy thread the moment a normal thread wakes, whereas a
+//! thread that is merely niced may, under EEVDF's run-to-parity rule, finish its time slice
+//! (milliseconds) before the woken async worker runs. It also raises its nice value
+//! (`setpriority` on its own thread id), which is what remains where `SCHED_IDLE` is not
+//! available. Both need no privilege; if they fail the worker runs at normal priority and
+//! logs `bcrypt_worker_priority_unchanged`. The price: on a host whose CPUs are kept busy by
+//! other work, bcrypt gets little CPU and the endpoint sheds; size the host for the auth
+//! service, or set the nice increment to 0 (`AuthOptions::bcrypt_nice`) for normal priority.
 //!
 //! The threads are not tokio tasks: they end when the pool is dropped and the queue drains.
 
@@ -84,10 +90,28 @@ fn work(receiver: &Mutex<Receiver<Job>>, nice: i32) {
     }
 }
 
-/// Adds `increment` to this thread's nice value (capped at 19, the lowest priority).
+/// Switches this thread to `SCHED_IDLE` (Linux) and adds `increment` to its nice value
+/// (capped at 19, the lowest priority). An increment of 0 leaves the thread at normal priority.
 fn lower_own_priority(increment: i32) {
     if increment <= 0 {
         return;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        use thread_priority::{NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy};
+        let idle = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
+        let native = thread_priority::thread_native_id();
+        // The crate also resets the nice value after switching the policy, which fails without
+        // privilege when the process runs niced already; what matters is the policy, so check
+        // that instead of the call's result.
+        let _ = thread_priority::set_thread_priority_and_policy(native, ThreadPriority::Min, idle);
+        if thread_priority::thread_schedule_policy().ok() != Some(idle) {
+            tracing::warn!(
+                event = "bcrypt_worker_priority_unchanged",
+                policy = "SCHED_IDLE",
+                "could not switch the bcrypt worker to the idle scheduling policy"
+            );
+        }
     }
     let thread_id = rustix::thread::gettid();
     let current = rustix::process::getpriority_process(Some(thread_id)).unwrap_or(0);
@@ -138,6 +162,30 @@ mod tests {
         let panicked = pool.try_run(|| -> u8 { panic!("boom") }).unwrap();
         assert!(panicked.await.is_err());
         assert_eq!(pool.try_run(|| 1).unwrap().await.unwrap(), 1);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn workers_switch_to_the_idle_scheduling_policy() {
+        use thread_priority::{NormalThreadSchedulePolicy, ThreadSchedulePolicy};
+        let pool = VerificationPool::start(1, 1, 19).unwrap();
+        let policy = pool
+            .try_run(thread_priority::thread_schedule_policy)
+            .unwrap();
+        let policy = policy.blocking_recv().unwrap().unwrap();
+        assert_eq!(
+            policy,
+            ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle)
+        );
+        let normal = VerificationPool::start(1, 1, 0).unwrap();
+        let policy = normal
+            .try_run(thread_priority::thread_schedule_policy)
+            .unwrap();
+        let policy = policy.blocking_recv().unwrap().unwrap();
+        assert_eq!(
+            policy,
+            ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Other)
+        );
     }
 
     #[test]
