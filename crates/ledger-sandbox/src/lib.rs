@@ -15,6 +15,8 @@
 //!   participant's identity checks and the admin right. `claims.rs`: the payload codec and the
 //!   JSON API's own claim checks. `jwks.rs`: the key cache with its rate-limited refetch.
 //! - `routes/`: the HTTP endpoints; `envelope.rs`: response envelopes and every error shape.
+//! - `fuzzing.rs` (doc-hidden): the routes' token verification without a server, for the fuzz
+//!   targets in `fuzz/` and the property tests; not a supported API.
 //! - `ledger.rs`: create/exercise with Daml authorization, visibility for reads.
 //! - `store.rs`: the in-memory ledger. `template.rs`: templates and choices as Rust types.
 //! - `template_id.rs`: the three template-id forms. `lf/`: the LF JSON value encoding.
@@ -87,6 +89,9 @@ mod store;
 mod template;
 mod template_id;
 mod world;
+
+#[doc(hidden)]
+pub mod fuzzing;
 
 use std::future::Future;
 use std::net::SocketAddr;

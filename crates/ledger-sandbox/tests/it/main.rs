@@ -10,3 +10,4 @@ mod jwks;
 mod logs;
 mod parties;
 mod support;
+mod token_properties;
