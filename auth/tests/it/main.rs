@@ -3,6 +3,7 @@
 
 mod binary;
 mod claims;
+mod hostile_input;
 mod oauth2_client;
 mod published;
 mod reload;
