@@ -102,6 +102,30 @@ fn start_up_failures_are_one_line_reasons_and_a_non_zero_exit() {
 }
 
 #[test]
+fn an_invalid_config_names_the_file_and_every_problem() {
+    let fixture = Fixture::new();
+    std::fs::write(
+        &fixture.config_path,
+        CONFIG_TEXT.replace("keyAlgorithm: RS256", "keyAlgorithm: HS256"),
+    )
+    .unwrap();
+    let output = run_to_end(command(&fixture));
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let mut lines = stderr.lines();
+    let headline = lines.next().unwrap();
+    assert!(
+        headline.starts_with("irsforge-auth: ") && headline.contains("irsforge.yaml: 1 problem"),
+        "{stderr}"
+    );
+    // shared-config lists each problem on its own `path: message` line (STYLE §4).
+    assert!(
+        lines.next().unwrap().contains("auth.builtin.keyAlgorithm"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn an_occupied_port_is_a_one_line_reason() {
     let fixture = Fixture::new();
     let occupied = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
