@@ -7,7 +7,7 @@ use std::io::{IsTerminal, Read};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use shared_config::{Config, ProcessEnv};
 
 use crate::error::AuthError;
@@ -52,6 +52,29 @@ pub struct Cli {
     /// What to do; serves when omitted.
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// Parses the command line. An environment variable set to the empty string counts as
+    /// unset, as it does for shared-config's `IRSFORGE_*` overrides: service managers and
+    /// manifests often render an unset value as an empty one.
+    pub fn parse_args() -> Self {
+        let mut command = Cli::command();
+        let empty: Vec<clap::Id> = command
+            .get_arguments()
+            .filter(|arg| {
+                arg.get_env()
+                    .and_then(std::env::var_os)
+                    .is_some_and(|value| value.is_empty())
+            })
+            .map(|arg| arg.get_id().clone())
+            .collect();
+        for id in empty {
+            command = command.mut_arg(id, |arg| arg.env(None));
+        }
+        let matches = command.get_matches();
+        Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+    }
 }
 
 /// How log lines look.

@@ -4,11 +4,10 @@
 use std::process::ExitCode;
 
 use auth::cli::{Cli, LogFormat};
-use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_args();
     install_logging(cli.log_format);
     // The async workers only parse requests and answer them; two of them (one per core on
     // the target machine) keep their caches warm, while bcrypt runs on its own threads.

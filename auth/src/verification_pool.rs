@@ -62,7 +62,11 @@ impl VerificationPool {
     ) -> Result<oneshot::Receiver<T>, QueueFull> {
         let (reply, result) = oneshot::channel();
         let job: Job = Box::new(move || {
-            // The caller may have gone (client disconnected); the result is then dropped.
+            // A caller that has gone (the client disconnected while queued) needs no bcrypt
+            // work; skipping it keeps a flood of abandoned requests from eating the pool.
+            if reply.is_closed() {
+                return;
+            }
             let _ = reply.send(job());
         });
         match self.sender.try_send(job) {

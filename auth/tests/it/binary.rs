@@ -196,6 +196,25 @@ fn every_path_can_come_from_its_environment_variable() {
     );
 }
 
+#[test]
+fn empty_environment_variables_count_as_unset() {
+    let fixture = Fixture::new();
+    let mut check = command(&fixture);
+    for name in [
+        "AUTH_PORT",
+        "AUTH_BIND",
+        "AUTH_TRUSTED_PROXIES",
+        "AUTH_THROTTLE_ADDR_PER_MIN",
+        "AUTH_BCRYPT_WORKERS",
+        "IRSFORGE_KEYS_DIR",
+    ] {
+        check.env(name, "");
+    }
+    check.arg("check");
+    let output = run_to_end(check);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+}
+
 fn hash_secret(input: &[u8]) -> Output {
     let mut child = Command::new(BIN)
         .env_clear()
