@@ -51,8 +51,10 @@
 //! - **Throttling exemption.** A (client id, address) pair that succeeded within 30 minutes is
 //!   exempt from the per-client-id limit, so failures sprayed from elsewhere cannot lock the
 //!   real client out; the per-address limit still applies to it.
-//! - **Priorities.** bcrypt threads run at nice +19; the async workers that answer health and
-//!   JWKS always win the CPU, and bcrypt uses whatever is left.
+//! - **Priorities.** bcrypt threads run under `SCHED_IDLE` (and nice +19); the async workers
+//!   that answer health and JWKS preempt them the moment they wake, and bcrypt uses whatever
+//!   is left. On a host busy with other work this starves token issuance (the endpoint sheds
+//!   with 503) rather than health and JWKS; `AuthOptions::bcrypt_nice = 0` opts out.
 //! - **No revocation.** Tokens are short-lived by design; SPEC §4.
 
 pub mod cli;

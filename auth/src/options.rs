@@ -30,8 +30,9 @@ pub struct AuthOptions {
     /// (default: 4 per worker, which keeps the wait of an accepted request near 2.5 bcrypt
     /// verifications).
     pub bcrypt_queue: usize,
-    /// How many nice steps the bcrypt workers lower their priority by (default 19: they run
-    /// whenever the async workers are idle and never delay them).
+    /// How many nice steps the bcrypt workers lower their priority by (default 19). Above 0
+    /// they also switch to `SCHED_IDLE` on Linux: they run whenever the async workers are idle
+    /// and never delay them. 0 keeps them at normal priority.
     pub bcrypt_nice: i32,
     /// Failure throttling.
     pub throttle: ThrottleLimits,
