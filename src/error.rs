@@ -15,7 +15,9 @@ pub enum StackError {
         source: std::io::Error,
     },
     /// A port is taken or cannot be bound.
-    #[error("cannot listen on {address} for the {service}: {source}; pick another port with {flag}")]
+    #[error(
+        "cannot listen on {address} for the {service}: {source}; pick another port with {flag}"
+    )]
     Bind {
         /// Which service.
         service: &'static str,

@@ -15,7 +15,12 @@ use tracing_subscriber::EnvFilter;
 #[command(about = "Run auth, the ledger sandbox and the oracle together (Ctrl-C stops them)")]
 struct Cli {
     /// Which auth profile to run.
-    #[arg(long, value_enum, default_value = "builtin", env = "IRSFORGE_DEMO_PROFILE")]
+    #[arg(
+        long,
+        value_enum,
+        default_value = "builtin",
+        env = "IRSFORGE_DEMO_PROFILE"
+    )]
     profile: ProfileArg,
     /// Work directory for generated secrets, keys and config (git-ignored).
     #[arg(long, default_value = ".demo", env = "IRSFORGE_DEMO_DIR")]
@@ -43,7 +48,11 @@ async fn main() -> ExitCode {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,ledger_sandbox=warn,tower_http=warn"));
     let logs = tracing_subscriber::fmt().with_env_filter(filter);
-    if cli.json { logs.json().flatten_event(true).init() } else { logs.compact().init() }
+    if cli.json {
+        logs.json().flatten_event(true).init()
+    } else {
+        logs.compact().init()
+    }
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -21,9 +21,9 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::StackError;
 use crate::env::LayeredEnv;
 use crate::workdir::Workdir;
-use crate::StackError;
 
 /// Which auth profile the stack runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,7 +134,10 @@ pub struct AuthInstance {
 impl AuthInstance {
     /// Runs auth's whole start-up (registry, cross-check, keys), then serves on `listener` in a
     /// background task. Start-up errors are returned here, not lost in the task.
-    pub async fn start(listener: TcpListener, options: auth::AuthOptions) -> Result<Self, StackError> {
+    pub async fn start(
+        listener: TcpListener,
+        options: auth::AuthOptions,
+    ) -> Result<Self, StackError> {
         let address = local_addr(&listener, "auth service")?;
         let (reload, requests) = auth::reload_channel();
         let options = auth::AuthOptions {
@@ -198,10 +201,13 @@ impl Stack {
     /// Starts everything; see the module docs for the order.
     pub async fn start(options: StackOptions) -> Result<Self, StackError> {
         let auth_listener = match options.profile {
-            Profile::Builtin => Some(bind(options.auth_address, "auth service", "--auth-port").await?),
+            Profile::Builtin => {
+                Some(bind(options.auth_address, "auth service", "--auth-port").await?)
+            }
             Profile::Demo => None,
         };
-        let ledger_listener = bind(options.ledger_address, "ledger sandbox", "--ledger-port").await?;
+        let ledger_listener =
+            bind(options.ledger_address, "ledger sandbox", "--ledger-port").await?;
         let ledger_url = format!("http://{}", local_addr(&ledger_listener, "ledger sandbox")?);
         let auth_url = match &auth_listener {
             Some(listener) => format!("http://{}", local_addr(listener, "auth service")?),
@@ -210,12 +216,19 @@ impl Stack {
         };
 
         let workdir = options.workdir;
-        let mut generated = MapEnv::new([("MARK_PUBLISHER_CRON", options.crons.mark_publisher.clone())]);
+        let mut generated =
+            MapEnv::new([("MARK_PUBLISHER_CRON", options.crons.mark_publisher.clone())]);
         if options.profile == Profile::Builtin {
             let secrets = workdir.service_secrets(options.bcrypt_cost)?;
             for (name, value) in [
-                (crate::workdir::secret_var(shared_config::MARK_PUBLISHER_ACCOUNT), secrets.mark_publisher),
-                (crate::workdir::secret_var(shared_config::SCHEDULER_ACCOUNT), secrets.scheduler),
+                (
+                    crate::workdir::secret_var(shared_config::MARK_PUBLISHER_ACCOUNT),
+                    secrets.mark_publisher,
+                ),
+                (
+                    crate::workdir::secret_var(shared_config::SCHEDULER_ACCOUNT),
+                    secrets.scheduler,
+                ),
             ] {
                 generated.set(name, value);
             }
@@ -224,7 +237,12 @@ impl Stack {
             generated.set(name, value);
         }
         let env = LayeredEnv::new(generated, options.fallback_env);
-        let config_path = workdir.write_config(&config_yaml(options.profile, &auth_url, &ledger_url, &options.crons))?;
+        let config_path = workdir.write_config(&config_yaml(
+            options.profile,
+            &auth_url,
+            &ledger_url,
+            &options.crons,
+        ))?;
         let mut config = shared_config::load(&config_path, &env)?;
         if let (Some(ttl), shared_config::AuthMode::Builtin(builtin)) =
             (options.token_ttl_seconds, &mut config.auth.mode)
@@ -235,11 +253,15 @@ impl Stack {
         let (auth, mut sandbox_options) = match auth_listener {
             Some(listener) => {
                 let auth = start_auth(listener, &config, &config_path, &workdir).await?;
-                let jwks = url::Url::parse(&format!("http://{}{}", auth.address(), auth::JWKS_PATH))
-                    .expect("a socket address makes a valid URL");
+                let jwks =
+                    url::Url::parse(&format!("http://{}{}", auth.address(), auth::JWKS_PATH))
+                        .expect("a socket address makes a valid URL");
                 (Some(auth), SandboxOptions::jwks(jwks))
             }
-            None => (None, SandboxOptions::hs256(config.daml.unsafe_jwt_secret.expose())),
+            None => (
+                None,
+                SandboxOptions::hs256(config.daml.unsafe_jwt_secret.expose()),
+            ),
         };
         sandbox_options.ledger_id = config.daml.ledger_id.clone();
         sandbox_options.application_id = Some(config.daml.application_id.clone());
@@ -285,7 +307,8 @@ impl Stack {
     /// Starts the auth service again at `address` with the same config, registry and keys.
     pub async fn start_auth_at(&mut self, address: SocketAddr) -> Result<(), StackError> {
         let listener = bind(address, "auth service", "--auth-port").await?;
-        self.auth = Some(start_auth(listener, &self.config, &self.config_path, &self.workdir).await?);
+        self.auth =
+            Some(start_auth(listener, &self.config, &self.config_path, &self.workdir).await?);
         Ok(())
     }
 
@@ -307,12 +330,20 @@ async fn start_auth(
     config_path: &std::path::Path,
     workdir: &Workdir,
 ) -> Result<AuthInstance, StackError> {
-    let options = auth::AuthOptions::new(config.clone(), workdir.service_accounts_path(), workdir.keys_dir())
-        .with_config_path(config_path);
+    let options = auth::AuthOptions::new(
+        config.clone(),
+        workdir.service_accounts_path(),
+        workdir.keys_dir(),
+    )
+    .with_config_path(config_path);
     AuthInstance::start(listener, options).await
 }
 
-async fn bind(address: SocketAddr, service: &'static str, flag: &'static str) -> Result<TcpListener, StackError> {
+async fn bind(
+    address: SocketAddr,
+    service: &'static str,
+    flag: &'static str,
+) -> Result<TcpListener, StackError> {
     TcpListener::bind(address)
         .await
         .map_err(|source| StackError::Bind {

@@ -54,7 +54,10 @@ impl ServiceSecrets {
     /// The variables the oracle reads the secrets from.
     pub fn to_env(&self) -> MapEnv {
         MapEnv::new([
-            (secret_var(MARK_PUBLISHER_ACCOUNT), self.mark_publisher.clone()),
+            (
+                secret_var(MARK_PUBLISHER_ACCOUNT),
+                self.mark_publisher.clone(),
+            ),
             (secret_var(SCHEDULER_ACCOUNT), self.scheduler.clone()),
         ])
     }
@@ -144,13 +147,15 @@ impl Workdir {
                 .find_map(|line| line.strip_prefix(&prefix))
                 .map(str::to_owned)
         };
-        Ok(match (value(MARK_PUBLISHER_ACCOUNT), value(SCHEDULER_ACCOUNT)) {
-            (Some(mark_publisher), Some(scheduler)) => Some(ServiceSecrets {
-                mark_publisher,
-                scheduler,
-            }),
-            _ => None,
-        })
+        Ok(
+            match (value(MARK_PUBLISHER_ACCOUNT), value(SCHEDULER_ACCOUNT)) {
+                (Some(mark_publisher), Some(scheduler)) => Some(ServiceSecrets {
+                    mark_publisher,
+                    scheduler,
+                }),
+                _ => None,
+            },
+        )
     }
 
     /// Writes a file atomically (temporary file, then rename) with mode 0600.
@@ -202,16 +207,25 @@ mod tests {
             .unwrap()
             .trim_end_matches('"');
         assert!(bcrypt::verify(&first.mark_publisher, hash).unwrap());
-        assert!(!registry.contains(&first.mark_publisher), "the registry holds hashes only");
+        assert!(
+            !registry.contains(&first.mark_publisher),
+            "the registry holds hashes only"
+        );
         let again = workdir.service_secrets(4).unwrap();
         assert_eq!(again, first, "a second run reuses the credentials");
-        let mode = fs::metadata(workdir.root().join(SECRETS_FILE)).unwrap().permissions().mode();
+        let mode = fs::metadata(workdir.root().join(SECRETS_FILE))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
         assert!(!format!("{first:?}").contains(&first.scheduler));
     }
 
     #[test]
     fn secret_variables_follow_the_oracle_convention() {
-        assert_eq!(secret_var("mark-publisher"), "SERVICE_CLIENT_SECRET_MARK_PUBLISHER");
+        assert_eq!(
+            secret_var("mark-publisher"),
+            "SERVICE_CLIENT_SECRET_MARK_PUBLISHER"
+        );
     }
 }
