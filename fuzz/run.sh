@@ -99,7 +99,7 @@ for target in "${targets[@]}"; do
     else
         status=1
         artifact="$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)"
-        reason="$(grep -m 1 -E 'panicked at|ERROR: libFuzzer|ERROR: AddressSanitizer|error(\[E[0-9]+\])?:' "$log" || true)"
+        reason="$(grep -m 1 -E -A 1 'panicked at|ERROR: [A-Za-z]+|^error(\[E[0-9]+\])?:' "$log" | tr '\n\t' '  ' || true)"
         finding="FOUND (exit $code): ${reason:-see log}${artifact:+; input: $artifact}"
     fi
     line="$(printf '%-24s executions %-10s exec/s %-7s new units %-5s corpus %-5s %s' \
