@@ -56,6 +56,10 @@ pub(crate) const PLATFORM_SECTIONS: &[&str] = &[
 /// so they are counted first, in one linear pass.
 const MAX_FLOW_DEPTH: usize = 64;
 
+/// Paths whose values are secrets. serde quotes the offending value in type errors
+/// ("invalid type: integer `8473…`"); for these paths the value is left out.
+const SECRET_PATHS: &[&str] = &["daml.unsafeJwtSecret", "auth.oidc.clientSecret"];
+
 /// A bound on the retry loop, far above any real file's error count.
 const MAX_ERRORS: usize = 200;
 
@@ -173,7 +177,11 @@ pub(crate) fn deserialize_collecting<T: DeserializeOwned>(
         if seen.contains(&path) {
             return None;
         }
-        issues.push(&path, humanize(&error.inner().to_string(), &segments));
+        let mut message = error.inner().to_string();
+        if SECRET_PATHS.contains(&path.as_str()) {
+            message = without_value(&message);
+        }
+        issues.push(&path, humanize(&message, &segments));
         if !remove_at(&mut tree, &segments) {
             return None;
         }
@@ -244,6 +252,19 @@ fn remove_at(tree: &mut Value, segments: &[&Segment]) -> bool {
         }
         _ => false,
     }
+}
+
+/// `invalid type: integer `123`, expected a string` → `invalid type: integer, expected a
+/// string`: the kind of value stays, the value itself goes.
+fn without_value(message: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            let kind = rest.split([' ', ',']).next().unwrap_or_default();
+            let expected = rest.find(", expected").map_or("", |index| &rest[index..]);
+            return format!("{prefix}{kind}{expected}");
+        }
+    }
+    "invalid value".to_owned()
 }
 
 /// Rewrites serde's messages in the operator's terms: YAML words instead of Rust types, and a

@@ -333,6 +333,11 @@ const CASES: &[Case] = &[
         &["daml.ledgerId: must not be empty"],
     ),
     case(
+        "secret of the wrong type, its value kept out of the message",
+        &[Set("daml.unsafeJwtSecret", "84736251908")],
+        &["daml.unsafeJwtSecret: invalid type: integer, expected a string"],
+    ),
+    case(
         "oracle timeout zero",
         &[Set("oracle.ledgerTimeoutMs", "0")],
         &["oracle.ledgerTimeoutMs: must be between 1 and 600000 ms, got 0"],
