@@ -171,3 +171,21 @@ fn debug_output_never_shows_hashes() {
     let registry = Registry::from_yaml(&text, &path()).unwrap();
     assert!(!format!("{registry:?}").contains(&secret_hash[7..]));
 }
+
+#[test]
+fn a_hash_of_the_wrong_yaml_type_is_not_quoted_in_the_error() {
+    let good = hash("a");
+    let text = format!("serviceAccounts:\n  - id: a\n    clientSecretHashes: \"{good}\"\n");
+    let problems = problems(&text);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with(
+            "serviceAccounts[0].clientSecretHashes: invalid type: string, expected a sequence"
+        ),
+        "{problems:?}"
+    );
+    assert!(
+        !problems[0].contains(&good),
+        "the hash leaked: {problems:?}"
+    );
+}
