@@ -646,18 +646,16 @@ async fn token_load(
     concurrency: usize,
     peak_rss: Option<Arc<std::sync::Mutex<f64>>>,
 ) -> LoadResult {
-    let client = client();
     let started = Instant::now();
     let measure_from = started + WARM_UP;
     let deadline = measure_from + PHASE;
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..concurrency {
-        let client = client.clone();
-        let url = server.url("/auth/oauth/token");
+        let mut client = TokenClient::new(&server.base);
         tasks.spawn(async move {
             let mut result = LoadResult::default();
             while Instant::now() < deadline {
-                let (status, latency, retry_after) = token_request(&client, &url).await;
+                let (status, latency, retry_after) = client.request().await;
                 let counted = Instant::now() >= measure_from && Instant::now() < deadline;
                 match status {
                     200 if counted => {
@@ -696,23 +694,86 @@ async fn token_load(
     total
 }
 
-async fn token_request(client: &reqwest::Client, url: &str) -> (u16, f64, Duration) {
-    let form = [
-        ("grant_type", "client_credentials"),
-        ("client_id", "scheduler"),
-        ("client_secret", SECRET),
-    ];
-    let started = Instant::now();
-    let response = client.post(url).form(&form).send().await.unwrap();
-    let status = response.status().as_u16();
-    let retry_after = response
-        .headers()
-        .get("retry-after")
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse().ok())
-        .map_or(Duration::from_secs(1), Duration::from_secs);
-    response.bytes().await.unwrap();
-    (status, ms(started.elapsed()), retry_after)
+/// A minimal HTTP/1.1 keep-alive client for token requests. The load generator shares the
+/// machine with the server, so it should cost as little CPU as possible: this one writes a
+/// prepared request and reads the status line, two headers and the body, where reqwest does
+/// several times the work. Health and JWKS probes still use reqwest.
+struct TokenClient {
+    address: String,
+    request: Vec<u8>,
+    connection: Option<tokio::io::BufReader<tokio::net::TcpStream>>,
+}
+
+impl TokenClient {
+    fn new(base: &str) -> Self {
+        let address = base.trim_start_matches("http://").to_owned();
+        let body =
+            format!("grant_type=client_credentials&client_id=scheduler&client_secret={SECRET}");
+        let request = format!(
+            "POST /auth/oauth/token HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        Self {
+            address,
+            request: request.into_bytes(),
+            connection: None,
+        }
+    }
+
+    /// Status, latency in ms, and the Retry-After (1 s when absent).
+    async fn request(&mut self) -> (u16, f64, Duration) {
+        loop {
+            let started = Instant::now();
+            match self.try_request().await {
+                Ok((status, retry_after)) => return (status, ms(started.elapsed()), retry_after),
+                // The server closed an idle connection: reconnect and send again.
+                Err(_) => self.connection = None,
+            }
+        }
+    }
+
+    async fn try_request(&mut self) -> std::io::Result<(u16, Duration)> {
+        use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+        if self.connection.is_none() {
+            let stream = tokio::net::TcpStream::connect(&self.address).await?;
+            stream.set_nodelay(true)?;
+            self.connection = Some(tokio::io::BufReader::new(stream));
+        }
+        let connection = self.connection.as_mut().expect("connected above");
+        connection.get_mut().write_all(&self.request).await?;
+        let mut line = String::new();
+        let mut status = 0;
+        let mut length = 0usize;
+        let mut retry_after = Duration::from_secs(1);
+        loop {
+            line.clear();
+            if connection.read_line(&mut line).await? == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            let header = line.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some(rest) = header.strip_prefix("HTTP/1.1 ") {
+                status = rest
+                    .get(..3)
+                    .and_then(|code| code.parse().ok())
+                    .unwrap_or(0);
+            } else if let Some((name, value)) = header.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().unwrap_or(0);
+                } else if name.eq_ignore_ascii_case("retry-after") {
+                    retry_after = value
+                        .trim()
+                        .parse()
+                        .map_or(retry_after, Duration::from_secs);
+                }
+            }
+        }
+        let mut body = vec![0; length];
+        connection.read_exact(&mut body).await?;
+        Ok((status, retry_after))
+    }
 }
 
 fn jittered(retry_after: Duration) -> Duration {
@@ -726,17 +787,14 @@ async fn flood_until(
     flooding: Arc<AtomicBool>,
     peak_rss: Arc<std::sync::Mutex<f64>>,
 ) -> usize {
-    let client = client();
-    let url = format!("{base}/auth/oauth/token");
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..64 {
-        let client = client.clone();
-        let url = url.clone();
+        let mut client = TokenClient::new(&base);
         let flooding = Arc::clone(&flooding);
         tasks.spawn(async move {
             let mut issued = 0;
             while flooding.load(Ordering::Relaxed) {
-                let (status, _, retry_after) = token_request(&client, &url).await;
+                let (status, _, retry_after) = client.request().await;
                 match status {
                     200 => issued += 1,
                     503 => tokio::time::sleep(jittered(retry_after)).await,
