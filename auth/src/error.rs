@@ -113,6 +113,10 @@ pub enum AuthError {
         /// Seconds the client should wait.
         retry_after_secs: u64,
     },
+    /// RFC 6749 §5.2 `invalid_request` for a request (usually its body) that did not arrive
+    /// within the request timeout; status 408.
+    #[error("invalid_request: request timed out")]
+    RequestTimeout,
     /// Our own failure while serving a request (signing failed, a worker died). The detail is
     /// logged where it happens and kept out of the response.
     #[error("internal error: {0}")]
@@ -124,7 +128,9 @@ impl AuthError {
     /// used in the response body, the `token_request_rejected` log line and metrics.
     pub fn reason(&self) -> &'static str {
         match self {
-            Self::InvalidRequest(_) | Self::BodyTooLarge => "invalid_request",
+            Self::InvalidRequest(_) | Self::BodyTooLarge | Self::RequestTimeout => {
+                "invalid_request"
+            }
             Self::InvalidClient { .. } => "invalid_client",
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::Throttled { .. } => "throttled",
@@ -137,6 +143,7 @@ impl AuthError {
         match self {
             Self::InvalidRequest(_) | Self::UnsupportedGrantType => StatusCode::BAD_REQUEST,
             Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::InvalidClient { .. } => StatusCode::UNAUTHORIZED,
             Self::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Overloaded { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -148,6 +155,7 @@ impl AuthError {
         match self {
             Self::InvalidRequest(description) => Some(description),
             Self::BodyTooLarge => Some("request body exceeds 64 KiB"),
+            Self::RequestTimeout => Some("the request did not arrive in time"),
             Self::InvalidClient { .. } => Some("client authentication failed"),
             Self::UnsupportedGrantType => Some("only grant_type=client_credentials is supported"),
             Self::Throttled { .. } => Some("too many failed attempts; retry later"),

@@ -198,13 +198,28 @@ fn build_router(shared: Arc<Shared>, request_timeout: Option<Duration>) -> Route
         .route("/metrics", get(routes::metrics))
         .with_state(shared);
     let router = match request_timeout {
-        Some(timeout) => router.layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            timeout,
-        )),
+        Some(timeout) => router
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                timeout,
+            ))
+            .layer(axum::middleware::map_response(timeout_as_oauth_error)),
         None => router,
     };
     router.layer(trace)
+}
+
+/// The timeout layer answers 408 with an empty body; a client of the token endpoint gets the
+/// OAuth2 JSON error instead, like every other refusal.
+async fn timeout_as_oauth_error(response: axum::response::Response) -> axum::response::Response {
+    if response.status() == StatusCode::REQUEST_TIMEOUT
+        && !response
+            .headers()
+            .contains_key(axum::http::header::CONTENT_TYPE)
+    {
+        return axum::response::IntoResponse::into_response(AuthError::RequestTimeout);
+    }
+    response
 }
 
 /// Prepares (off the async workers) and serves until `shutdown`: the whole service in one

@@ -15,6 +15,7 @@ async fn every_request_error_maps_to_its_rfc_6749_status_and_code() {
     let cases = [
         (AuthError::InvalidRequest("x"), 400, "invalid_request"),
         (AuthError::BodyTooLarge, 413, "invalid_request"),
+        (AuthError::RequestTimeout, 408, "invalid_request"),
         (
             AuthError::InvalidClient { challenge: false },
             401,

@@ -285,3 +285,26 @@ async fn extra_parameters_such_as_scope_are_ignored() {
     assert_eq!(server.raw(Some(FORM), body).await.status(), 200);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_body_that_never_arrives_gets_a_408_oauth_error_not_a_hang() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let fixture = Fixture::new();
+    let mut options = fixture.options();
+    options.request_timeout = Some(std::time::Duration::from_millis(300));
+    let server = TestServer::start(options).await;
+    let mut stream = tokio::net::TcpStream::connect(server.base.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    let head = "POST /auth/oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\nConnection: close\r\n\r\ngrant_type";
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 408"), "{response}");
+    assert!(response.contains("cache-control: no-store"), "{response}");
+    assert!(
+        response.contains(r#""error":"invalid_request""#),
+        "{response}"
+    );
+    server.stop().await;
+}
