@@ -12,10 +12,13 @@
 //! …) are success without an effect; any other refusal is a [`TickError::Choice`] naming the
 //! choice and the contract.
 
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use crate::error::{LedgerError, TickError};
-use crate::jobs::world::{StableView, is_instance_of, template_id};
+use crate::jobs::world::{SWAP, StableView, Swap, is_instance_of, template_id};
 use crate::jobs::{JobContext, JobReport};
 use crate::ledger::{Contract, ExerciseRequest, ExerciseResult, LedgerEvent, QueryRequest};
 
@@ -227,6 +230,36 @@ impl<'a> Tally<'a> {
             }),
         }
     }
+}
+
+/// The scheduler's swap ticks in one loop: query the swaps, decode each, ask `plan` whether it
+/// is due at the fire time, and `act` on the due ones, tallying every outcome. A swap that does
+/// not decode fails only itself.
+pub(crate) async fn for_each_due_swap<Act, Fut>(
+    context: &JobContext<'_>,
+    plan: fn(&Swap, DateTime<Utc>) -> Result<Plan, TickError>,
+    act: Act,
+) -> Result<JobReport, TickError>
+where
+    Act: Fn(Swap) -> Fut,
+    Fut: Future<Output = Result<bool, TickError>>,
+{
+    let request = QueryRequest::templates([template_id(SWAP)]);
+    let contracts = context.ledger.query(context.token, &request).await?;
+    let mut tally = Tally::new(context.cron, "swaps");
+    for contract in contracts.iter().filter(|c| is_instance_of(c, SWAP)) {
+        let stable_id = contract.payload["swapId"].as_str().unwrap_or("?");
+        let outcome = match Swap::decode(contract) {
+            Err(error) => Err(TickError::Job(error)),
+            Ok(swap) => match plan(&swap, context.fired_at) {
+                Ok(Plan::Skip(_)) => continue,
+                Ok(Plan::Exercise(_)) => act(swap).await,
+                Err(error) => Err(error),
+            },
+        };
+        tally.record(stable_id, outcome);
+    }
+    tally.finish(contracts.len())
 }
 
 /// Logs a contract a job left alone, at debug: it is the normal case of most ticks.

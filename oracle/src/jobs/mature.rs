@@ -15,12 +15,11 @@ use serde_json::json;
 
 use crate::error::TickError;
 use crate::jobs::choice::{
-    ChoiceSpec, Outcome, Plan, Tally, exercise_with_requery, log_no_effect, result_ids,
+    ChoiceSpec, Outcome, Plan, exercise_with_requery, for_each_due_swap, log_no_effect, result_ids,
 };
 use crate::jobs::lf::format_time;
-use crate::jobs::world::{SWAP, StableView, Swap, is_instance_of, template_id};
+use crate::jobs::world::{StableView, Swap};
 use crate::jobs::{Job, JobContext, JobFuture};
-use crate::ledger::QueryRequest;
 
 /// `MatureByScheduler`; `NOT_MATURED` means the ledger's time is before maturity.
 const MATURE: ChoiceSpec = ChoiceSpec {
@@ -35,18 +34,13 @@ pub struct Mature;
 impl Job for Mature {
     fn run<'a>(&'a self, context: JobContext<'a>) -> JobFuture<'a> {
         Box::pin(async move {
-            let request = QueryRequest::templates([template_id(SWAP)]);
-            let contracts = context.ledger.query(context.token, &request).await?;
-            let mut tally = Tally::new(context.cron, "swaps");
-            for contract in contracts.iter().filter(|c| is_instance_of(c, SWAP)) {
-                let stable_id = contract.payload["swapId"].as_str().unwrap_or("?");
-                match Swap::decode(contract) {
-                    Ok(swap) if swap.terms.maturity > context.fired_at => {}
-                    Ok(swap) => tally.record(stable_id, mature(&context, &swap).await),
-                    Err(error) => tally.record(stable_id, Err(TickError::Job(error))),
-                }
-            }
-            tally.finish(contracts.len())
+            let context = &context;
+            for_each_due_swap(
+                context,
+                plan,
+                |swap| async move { mature(context, &swap).await },
+            )
+            .await
         })
     }
 }

@@ -16,13 +16,12 @@ use serde_json::json;
 
 use crate::error::TickError;
 use crate::jobs::choice::{
-    ChoiceSpec, Outcome, Plan, Tally, created, exercise_with_requery, json_text, log_no_effect,
-    result_ids,
+    ChoiceSpec, Outcome, Plan, created, exercise_with_requery, for_each_due_swap, json_text,
+    log_no_effect, result_ids,
 };
 use crate::jobs::lf::format_time;
-use crate::jobs::world::{SWAP, StableView, Swap, is_instance_of, template_id};
+use crate::jobs::world::{SWAP, StableView, Swap};
 use crate::jobs::{Job, JobContext, JobFuture};
-use crate::ledger::QueryRequest;
 
 /// `TriggerLifecycleByScheduler`; `NOTHING_DUE` means no period has ended since the last one.
 const TRIGGER: ChoiceSpec = ChoiceSpec {
@@ -37,27 +36,11 @@ pub struct TriggerLifecycle;
 impl Job for TriggerLifecycle {
     fn run<'a>(&'a self, context: JobContext<'a>) -> JobFuture<'a> {
         Box::pin(async move {
-            let request = QueryRequest::templates([template_id(SWAP)]);
-            let contracts = context.ledger.query(context.token, &request).await?;
-            let mut tally = Tally::new(context.cron, "swaps");
-            for contract in contracts.iter().filter(|c| is_instance_of(c, SWAP)) {
-                let stable_id = contract.payload["swapId"].as_str().unwrap_or("?");
-                let swap = match Swap::decode(contract) {
-                    Ok(swap) => swap,
-                    Err(error) => {
-                        tally.record(stable_id, Err(TickError::Job(error)));
-                        continue;
-                    }
-                };
-                match plan(&swap, context.fired_at) {
-                    Ok(Plan::Skip(_)) => {}
-                    Ok(Plan::Exercise(_)) => {
-                        tally.record(stable_id, trigger(&context, &swap).await);
-                    }
-                    Err(error) => tally.record(stable_id, Err(error)),
-                }
-            }
-            tally.finish(contracts.len())
+            let context = &context;
+            for_each_due_swap(context, plan, |swap| async move {
+                trigger(context, &swap).await
+            })
+            .await
         })
     }
 }
