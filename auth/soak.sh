@@ -21,7 +21,7 @@ WORK=$(mktemp -d /tmp/irsforge-soak.XXXXXX)
 SECRET=soak-secret-0123456789abcdef
 HASH=$(printf '%s' "$SECRET" | "$BIN" hash-secret --cost 10)
 cp examples/irsforge.builtin.yaml "$WORK/irsforge.yaml"
-printf 'serviceAccounts:\n  - id: mark-publisher\n    clientSecretHash: "%s"\n  - id: scheduler\n    clientSecretHash: "%s"\n' \
+printf 'accounts:\n  - id: mark-publisher\n    clientSecretHash: "%s"\n  - id: scheduler\n    clientSecretHash: "%s"\n' \
   "$HASH" "$HASH" > "$WORK/service-accounts.yaml"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 

@@ -29,10 +29,19 @@ pub enum StackError {
         #[source]
         source: std::io::Error,
     },
-    /// The generated configuration did not load (a bug in the generator, or an `IRSFORGE_*`
-    /// variable in the environment that breaks it).
+    /// The example configuration did not load (an `IRSFORGE_*` variable in the environment
+    /// that breaks it, say).
     #[error(transparent)]
     Config(#[from] shared_config::ConfigError),
+    /// A cron expression of the stack's options does not parse.
+    #[error("cron {expression:?}")]
+    Cron {
+        /// The expression.
+        expression: String,
+        /// Why it does not parse.
+        #[source]
+        source: shared_config::CronError,
+    },
     /// A client secret could not be hashed.
     #[error("hashing a generated client secret: {0}")]
     Hash(#[from] bcrypt::BcryptError),

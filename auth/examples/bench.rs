@@ -405,7 +405,7 @@ impl Fixture {
         let registry = dir.path().join("service-accounts.yaml");
         let keys = dir.path().join("keys");
         std::fs::write(&config, CONFIG).unwrap();
-        std::fs::write(&registry, format!("serviceAccounts:\n  - id: mark-publisher\n    clientSecretHash: \"{hash}\"\n  - id: scheduler\n    clientSecretHash: \"{hash}\"\n")).unwrap();
+        std::fs::write(&registry, format!("accounts:\n  - id: mark-publisher\n    clientSecretHash: \"{hash}\"\n  - id: scheduler\n    clientSecretHash: \"{hash}\"\n")).unwrap();
         auth::keys::load_or_create(&keys).unwrap();
         Self {
             _dir: dir,

@@ -19,6 +19,7 @@ use crate::secret_hash::{self, DEFAULT_COST};
 use crate::server::AuthServer;
 use crate::source_address::TrustedProxies;
 use crate::throttle::ThrottleLimits;
+use crate::token::TokenSettings;
 
 /// `irsforge-auth`: OAuth2 client-credentials token service minting RS256 Canton ledger JWTs.
 #[derive(Debug, Parser)]
@@ -185,7 +186,7 @@ async fn serve(cli: &Cli) -> Result<(), AuthError> {
         );
         return Ok(());
     };
-    let port = cli.serve.port.unwrap_or(builtin.port);
+    let port = listen_port(cli, builtin.port)?;
     let (trigger, requests) = reload_channel();
     let mut options = AuthOptions::new(config, &cli.service_accounts, &cli.keys)
         .with_config_path(&cli.config)
@@ -248,11 +249,24 @@ async fn reload_on_sighup(trigger: crate::ReloadTrigger) {
     }
 }
 
+/// `AUTH_PORT` (or `--port`), else `auth.builtin.port`, which the schema bounds only below.
+fn listen_port(cli: &Cli, configured: u64) -> Result<u16, AuthError> {
+    match cli.serve.port {
+        Some(port) => Ok(port),
+        None => u16::try_from(configured).map_err(|_| AuthError::Unsupported {
+            path: "auth.builtin.port",
+            reason: format!("{configured} is not a TCP port (1-65535); fix it or set AUTH_PORT"),
+        }),
+    }
+}
+
 fn check(cli: &Cli) -> Result<String, AuthError> {
     let config = load_config(&cli.config)?;
-    if config.auth.builtin().is_none() {
+    let Some(builtin) = config.auth.builtin() else {
         return Ok("ok: auth.provider is demo; the auth service is not needed".to_owned());
-    }
+    };
+    TokenSettings::from_config(&config)?;
+    listen_port(cli, builtin.port)?;
     let registry = Registry::load(&cli.service_accounts)?;
     registry.cross_check(&config, &cli.config, &cli.service_accounts)?;
     let keys = if cli.keys.join(keys::PRIVATE_KEY_FILE).exists() {

@@ -22,6 +22,15 @@ pub enum AuthError {
         "auth.provider is demo: the auth service is not needed (the oracle signs its own HS256 tokens)"
     )]
     DemoProvider,
+    /// `irsforge.yaml` is valid, but asks the auth service for something it does not do (the
+    /// platform's schema accepts any `keyAlgorithm` and any positive port).
+    #[error("{path}: {reason}")]
+    Unsupported {
+        /// The YAML path of the setting.
+        path: &'static str,
+        /// What the service cannot do with it.
+        reason: String,
+    },
     /// `service-accounts.yaml` could not be read.
     #[error("cannot read service accounts file {}: {source}", path.display())]
     RegistryRead {

@@ -6,41 +6,36 @@
 //! and on every reload, so a typo never leaves an account that authenticates but has no
 //! parties, or a declared account that can never authenticate.
 //!
+//! The file's format is the platform's (a top-level `accounts:` list of `{id,
+//! clientSecretHash}`, hashes from `irsforge-auth hash-secret` or the platform's Node one-liner:
+//! `$2a$`, `$2b$` and `$2y$` all verify), plus this service's `clientSecretHashes` for rotating a
+//! secret without downtime:
+//!
 //! ```yaml
-//! serviceAccounts:
+//! accounts:
 //!   - id: mark-publisher
 //!     clientSecretHash: "$2b$10$…"
 //!   - id: scheduler
 //!     clientSecretHashes: ["$2b$10$…new", "$2b$10$…old"]   # rotation: both valid
 //! ```
+//!
+//! It is read like `irsforge.yaml`, through shared-config's reader: the same YAML limits, a key
+//! written with no value is not an absent one, and an unknown key is ignored (and reported)
+//! unless it looks like a typo of a known key that is absent.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use serde::Deserialize;
 use shared_config::Config;
+use shared_config::issues::YamlPath;
+use shared_config::reader::Reader;
+use shared_config::yaml::{self, Value};
 
 use crate::error::AuthError;
 use crate::secret_hash::{BcryptHash, verify_secret};
 
 /// Files larger than this are refused before parsing; a real registry is a few hundred bytes.
 const MAX_REGISTRY_BYTES: u64 = 1024 * 1024;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct RawRegistry {
-    service_accounts: Vec<RawAccount>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct RawAccount {
-    id: String,
-    #[serde(default)]
-    client_secret_hash: Option<String>,
-    #[serde(default)]
-    client_secret_hashes: Option<Vec<String>>,
-}
 
 /// The validated registry: every account id with one or more well-formed bcrypt hashes.
 ///
@@ -53,6 +48,7 @@ pub struct Registry {
     accounts: HashMap<String, Vec<BcryptHash>>,
     dummy: BcryptHash,
     verifications_per_failure: usize,
+    ignored_keys: Vec<String>,
 }
 
 impl Registry {
@@ -81,54 +77,18 @@ impl Registry {
             path: path.to_owned(),
             problems,
         };
-        // serde_yaml_ng's messages carry the YAML path and the line and column already, and
-        // quote the offending value; in this file that value is a hash, so it is dropped.
-        let raw: RawRegistry = serde_yaml_ng::from_str(text)
-            .map_err(|error| invalid(vec![without_value(&error.to_string())]))?;
-        let mut problems = Vec::new();
-        let mut accounts = HashMap::new();
-        let mut seen = HashSet::new();
-        for (index, account) in raw.service_accounts.into_iter().enumerate() {
-            let at = format!("serviceAccounts[{index}]");
-            if account.id.trim().is_empty() {
-                problems.push(format!("{at}.id: must not be empty"));
-                continue;
-            }
-            let at = format!("serviceAccounts[id={}]", account.id);
-            if !seen.insert(account.id.clone()) {
-                problems.push(format!("{at}: duplicate id"));
-                continue;
-            }
-            let mut hashes = Vec::new();
-            let single = account
-                .client_secret_hash
-                .map(|hash| (format!("{at}.clientSecretHash"), hash));
-            let several = account
-                .client_secret_hashes
-                .unwrap_or_default()
-                .into_iter()
-                .enumerate();
-            let several = several.map(|(i, hash)| (format!("{at}.clientSecretHashes[{i}]"), hash));
-            for (hash_at, text) in single.into_iter().chain(several) {
-                match BcryptHash::parse(&text) {
-                    Ok(hash) => hashes.push(hash),
-                    Err(error) => problems.push(format!("{hash_at}: {error}")),
-                }
-            }
-            if hashes.is_empty() && !problems.iter().any(|p| p.starts_with(&at)) {
-                problems.push(format!(
-                    "{at}: needs clientSecretHash or a non-empty clientSecretHashes"
-                ));
-            }
-            accounts.insert(account.id, hashes);
+        let document = yaml::parse(text, &path.display().to_string())
+            .map_err(|error| invalid(vec![error.to_string()]))?;
+        let mut reader = Reader::default();
+        let accounts = read_accounts(&mut reader, &document);
+        let (issues, ignored_keys) = reader.finish();
+        match accounts {
+            Some(accounts) if issues.is_empty() => Ok(Self {
+                ignored_keys,
+                ..Self::from_accounts(accounts)
+            }),
+            _ => Err(invalid(issues.lines())),
         }
-        if problems.is_empty() && accounts.is_empty() {
-            problems.push("serviceAccounts: must list at least one account".to_owned());
-        }
-        if !problems.is_empty() {
-            return Err(invalid(problems));
-        }
-        Ok(Self::from_accounts(accounts))
     }
 
     fn from_accounts(accounts: HashMap<String, Vec<BcryptHash>>) -> Self {
@@ -139,6 +99,7 @@ impl Registry {
             accounts,
             dummy: BcryptHash::dummy(max_cost),
             verifications_per_failure,
+            ignored_keys: Vec::new(),
         }
     }
 
@@ -211,6 +172,11 @@ impl Registry {
         self.accounts.is_empty()
     }
 
+    /// Paths of the unknown keys the file holds, ignored (the server logs each at load).
+    pub fn ignored_keys(&self) -> &[String] {
+        &self.ignored_keys
+    }
+
     /// How many bcrypt verifications a failed attempt costs.
     pub fn verifications_per_failure(&self) -> usize {
         self.verifications_per_failure
@@ -220,17 +186,83 @@ impl Registry {
 #[cfg(test)]
 mod tests;
 
-/// `…: invalid type: string "$2b$10$…", expected a sequence at line 3 column 25` →
-/// `…: invalid type: string, expected a sequence at line 3 column 25`: the kind of value stays,
-/// the value (a bcrypt hash, here) goes.
-fn without_value(message: &str) -> String {
-    for marker in ["invalid type: ", "invalid value: "] {
-        if let Some(start) = message.find(marker) {
-            let (head, rest) = message.split_at(start + marker.len());
-            let kind = rest.split([' ', ',']).next().unwrap_or_default();
-            let tail = rest.find(", expected").map_or("", |index| &rest[index..]);
-            return format!("{head}{kind}{tail}");
+/// `accounts`: at least one account, ids unique, each with one or more well-formed hashes.
+fn read_accounts(
+    reader: &mut Reader,
+    document: &Value,
+) -> Option<HashMap<String, Vec<BcryptHash>>> {
+    let root_path = YamlPath::document();
+    let root = match document {
+        Value::Null => {
+            reader.refuse_structure(&root_path, "the file is empty; expected `accounts:`");
+            return None;
+        }
+        document => reader.object(document, &root_path, &["accounts"])?,
+    };
+    if root.get("accounts").is_none() && root.get("serviceAccounts").is_some() {
+        reader.refuse(
+            &root_path.key("serviceAccounts"),
+            "this file lists its accounts under `accounts:` (rename `serviceAccounts:`); `serviceAccounts` belongs to irsforge.yaml",
+        );
+    }
+    let list = reader.required(&root, "accounts", |r, v, p| r.list(v, p, 1, account))?;
+    let mut accounts = HashMap::new();
+    let mut complete = true;
+    for (index, (id, hashes)) in list.into_iter().enumerate() {
+        match accounts.entry(id) {
+            std::collections::hash_map::Entry::Occupied(entry) => {
+                reader.refuse(
+                    &YamlPath::root("accounts").index(index).key("id"),
+                    format!("duplicate id {:?}", entry.key()),
+                );
+                complete = false;
+            }
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                entry.insert(hashes);
+            }
         }
     }
-    message.to_owned()
+    complete.then_some(accounts)
+}
+
+fn account(
+    reader: &mut Reader,
+    value: &Value,
+    path: &YamlPath,
+) -> Option<(String, Vec<BcryptHash>)> {
+    let object = reader.object(
+        value,
+        path,
+        &["id", "clientSecretHash", "clientSecretHashes"],
+    )?;
+    let id = reader.required(&object, "id", Reader::non_empty);
+    let single = reader.optional(&object, "clientSecretHash", bcrypt_hash);
+    let several = reader.optional(&object, "clientSecretHashes", |r, v, p| {
+        r.list(v, p, 0, bcrypt_hash)
+    });
+    let (single, several) = (single?, several?);
+    let hashes: Vec<BcryptHash> = single
+        .into_iter()
+        .chain(several.into_iter().flatten())
+        .collect();
+    if hashes.is_empty() {
+        reader.refuse(
+            path,
+            "needs clientSecretHash or a non-empty clientSecretHashes (generate one with `irsforge-auth hash-secret`)",
+        );
+        return None;
+    }
+    Some((id?, hashes))
+}
+
+/// A bcrypt hash in modular-crypt form. Messages never quote the hash.
+fn bcrypt_hash(reader: &mut Reader, value: &Value, path: &YamlPath) -> Option<BcryptHash> {
+    let text = reader.string(value, path)?;
+    match BcryptHash::parse(&text) {
+        Ok(hash) => Some(hash),
+        Err(error) => {
+            reader.refuse(path, error.to_string());
+            None
+        }
+    }
 }

@@ -47,7 +47,7 @@ impl AuthServer {
     /// generation): call it before serving or through `spawn_blocking`.
     pub fn prepare(options: AuthOptions) -> Result<Self, AuthError> {
         let config = options.config;
-        let settings = TokenSettings::from_config(&config).ok_or(AuthError::DemoProvider)?;
+        let settings = TokenSettings::from_config(&config)?;
         let issuer = config
             .auth
             .builtin()

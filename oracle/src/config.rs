@@ -2,7 +2,8 @@
 //! schedules, and the environment variables that shape them.
 //!
 //! - The mark-publisher always runs. Its schedule is `MARK_PUBLISHER_CRON` (6 fields, seconds
-//!   first) when set and non-empty, else `scheduler.cron.trigger`; with neither, boot fails.
+//!   first, or crontab's 5) when set and non-empty, else `scheduler.cron.trigger` (which has a
+//!   default).
 //! - The scheduler runs when `scheduler.enabled`; its three crons are `scheduler.cron.trigger`,
 //!   `settleNet` and `mature`.
 
@@ -65,25 +66,13 @@ pub fn schedules(config: &Config, env: &dyn EnvSource) -> Result<Schedules, Orac
             })?;
             (schedule, CronOrigin::Environment)
         }
-        None => match &cron.trigger {
-            Some(trigger) => (trigger.clone(), CronOrigin::TriggerCron),
-            None => return Err(OracleError::NoMarkPublisherCron),
-        },
+        None => (cron.trigger.clone(), CronOrigin::TriggerCron),
     };
-    let scheduler = if config.scheduler.enabled {
-        let required = |schedule: &Option<CronSchedule>, name: &'static str| {
-            schedule
-                .clone()
-                .ok_or(OracleError::MissingSchedulerCron(name))
-        };
-        Some(SchedulerCrons {
-            trigger: required(&cron.trigger, "trigger")?,
-            settle_net: required(&cron.settle_net, "settleNet")?,
-            mature: required(&cron.mature, "mature")?,
-        })
-    } else {
-        None
-    };
+    let scheduler = config.scheduler.enabled.then(|| SchedulerCrons {
+        trigger: cron.trigger.clone(),
+        settle_net: cron.settle_net.clone(),
+        mature: cron.mature.clone(),
+    });
     Ok(Schedules {
         mark_publisher,
         mark_publisher_origin,

@@ -25,17 +25,6 @@ pub enum OracleError {
         #[source]
         source: TokenError,
     },
-    /// Neither `MARK_PUBLISHER_CRON` nor `scheduler.cron.trigger` gives the mark-publisher a
-    /// schedule.
-    #[error(
-        "the mark-publisher has no schedule: set MARK_PUBLISHER_CRON (6 fields, seconds first, \
-         e.g. \"0 */5 * * * *\") or scheduler.cron.trigger in irsforge.yaml"
-    )]
-    NoMarkPublisherCron,
-    /// `scheduler.enabled` is true but one of its crons is missing (validation normally
-    /// refuses such a file).
-    #[error("scheduler.enabled is true but scheduler.cron.{0} is not set")]
-    MissingSchedulerCron(&'static str),
     /// `MARK_PUBLISHER_CRON` is set but does not parse.
     #[error("{variable}={value:?}: {source}")]
     InvalidCronVariable {

@@ -3,10 +3,11 @@
 use std::fmt;
 
 /// One problem in the configuration, located by its YAML path, e.g.
-/// `auth.serviceAccounts[id=scheduler].actAs[0]`.
+/// `auth.serviceAccounts.0.actAs.1`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issue {
-    /// Where: a dotted YAML path, or an environment variable name.
+    /// Where: the dotted YAML path, list positions as numbers (`orgs.1.subdomain`), map keys as
+    /// written (`floatingRateIndices.USD-SOFR.floor`); `<document>` for the document itself.
     pub path: String,
     /// What is wrong, phrased so the operator knows what to change.
     pub message: String,
@@ -51,15 +52,14 @@ impl Issues {
         self.0.iter().map(Issue::to_string).collect()
     }
 
-    /// Notes on each issue whose path an environment variable overrode that the value came from
-    /// the environment, so the operator does not search the file for it.
+    /// Notes on each issue whose path an environment variable set that the value came from the
+    /// environment, so the operator does not search the file for it.
     pub(crate) fn annotate_overrides(mut self, overrides: &[(String, &'static str)]) -> Self {
         for issue in &mut self.0 {
-            if let Some((_, var)) = overrides.iter().find(|(path, _)| {
-                issue.path == *path
-                    || issue.path.starts_with(&format!("{path}."))
-                    || issue.path.starts_with(&format!("{path}["))
-            }) {
+            let set_by = overrides.iter().find(|(path, _)| {
+                issue.path == *path || issue.path.starts_with(&format!("{path}."))
+            });
+            if let Some((_, var)) = set_by {
                 issue.message.push_str(&format!(" (value from {var})"));
             }
         }
@@ -79,14 +79,21 @@ impl fmt::Display for Issues {
     }
 }
 
-/// Builds YAML paths such as `orgs[id=operator].ledgerUrl` without string fiddling at call sites.
+/// A YAML path in the platform's notation: keys joined by `.`, list positions as numbers
+/// (`orgs.1.subdomain`). Operators moving from the platform's own validator see the same paths
+/// they already know.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct YamlPath(String);
 
 impl YamlPath {
-    /// The path of a top-level section.
-    pub fn root(section: &str) -> Self {
-        Self(section.to_owned())
+    /// The document itself (the empty path).
+    pub fn document() -> Self {
+        Self::default()
+    }
+
+    /// The path of a top-level key.
+    pub fn root(key: &str) -> Self {
+        Self(key.to_owned())
     }
 
     /// A key under this path.
@@ -100,32 +107,16 @@ impl YamlPath {
 
     /// A list element by position.
     pub fn index(&self, index: usize) -> Self {
-        Self(format!("{}[{index}]", self.0))
-    }
-
-    /// A list element named by its `id`, which operators find faster than a position.
-    pub fn id(&self, id: &str) -> Self {
-        Self(format!("{}[id={id}]", self.0))
-    }
-
-    /// A list element: by `id` when the element has one that no sibling shares, else by
-    /// position. `ids` holds every element's id, in order. The loader, the overrides and the
-    /// validator all name elements this way, so one problem always has one path.
-    pub fn element(&self, index: usize, ids: &[Option<&str>]) -> Self {
-        match ids.get(index).copied().flatten() {
-            Some(id)
-                if !id.is_empty()
-                    && ids.iter().filter(|other| **other == Some(id)).count() == 1 =>
-            {
-                self.id(id)
-            }
-            _ => self.index(index),
-        }
+        self.key(&index.to_string())
     }
 }
 
 impl fmt::Display for YamlPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        if self.0.is_empty() {
+            f.write_str("<document>")
+        } else {
+            f.write_str(&self.0)
+        }
     }
 }

@@ -7,8 +7,7 @@ use std::fmt;
 /// It has no `Display` impl, so it cannot be formatted into a log line by accident, and its
 /// `Debug` prints a fixed placeholder. Read it with [`Secret::expose`] at the one place that
 /// needs the bytes.
-#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
 impl Secret {

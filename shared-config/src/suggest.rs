@@ -26,19 +26,22 @@ fn tolerance(len: usize) -> usize {
     }
 }
 
-/// `unknown key `x`; did you mean `y`?` or the list of what is accepted.
+/// `unknown value `x`; did you mean `y`?`, or the list of what is accepted.
 pub(crate) fn unknown(what: &str, word: &str, expected: &[&str]) -> String {
     match closest(word, expected.iter().copied()) {
         Some(candidate) => format!("unknown {what} `{word}`; did you mean `{candidate}`?"),
         None if expected.is_empty() => format!("unknown {what} `{word}`"),
-        None => format!(
-            "unknown {what} `{word}`; expected one of {}",
-            expected
-                .iter()
-                .map(|e| format!("`{e}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        None => format!("unknown {what} `{word}`; expected {}", listed(expected)),
+    }
+}
+
+/// `` `a`, `b` or `c` ``.
+pub(crate) fn listed(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
+    match quoted.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
     }
 }
 

@@ -28,10 +28,21 @@ pub(crate) struct MintedToken {
 }
 
 impl TokenSettings {
-    /// `None` when the provider is demo (no token service).
-    pub(crate) fn from_config(config: &Config) -> Option<Self> {
-        let builtin = config.auth.builtin()?;
-        Some(Self {
+    /// The settings of `auth.builtin`. Fails when the provider is demo (no token service) or
+    /// when `keyAlgorithm` names an algorithm other than RS256, the one this service signs
+    /// with (RFC 7518 §3.3).
+    pub(crate) fn from_config(config: &Config) -> Result<Self, AuthError> {
+        let builtin = config.auth.builtin().ok_or(AuthError::DemoProvider)?;
+        if builtin.key_algorithm != "RS256" {
+            return Err(AuthError::Unsupported {
+                path: "auth.builtin.keyAlgorithm",
+                reason: format!(
+                    "{:?} is not implemented; irsforge-auth signs ledger JWTs with \"RS256\"",
+                    builtin.key_algorithm
+                ),
+            });
+        }
+        Ok(Self {
             issuer: builtin.issuer.clone(),
             ttl_seconds: i64::try_from(builtin.token_ttl_seconds).unwrap_or(i64::MAX),
             ledger_id: config.daml.ledger_id.clone(),

@@ -73,12 +73,46 @@ fn start_up_failures_are_one_line_reasons_and_a_non_zero_exit() {
     let only_one = registry_yaml(&[(MARK_PUBLISHER, &["a"])]);
     type Setup = Box<dyn Fn(&Fixture, &mut Command)>;
     let cases: Vec<(&str, Setup, Vec<String>)> = vec![
-        ("missing config", Box::new(|f, _| std::fs::remove_file(&f.config_path).unwrap()), vec!["cannot read config file".into(), "irsforge.yaml: No such file".into()]),
-        ("placeholder hash", Box::new(move |f, _| f.write_registry(placeholder)), vec!["service-accounts.yaml: serviceAccounts[id=mark-publisher].clientSecretHash: not a bcrypt hash".into()]),
-        ("registry entry not declared", Box::new(move |f, _| f.write_registry(&mismatched)), vec!["service account `stray` has an entry in".into(), "service-accounts.yaml but is not declared in".into(), "irsforge.yaml (auth.serviceAccounts)".into()]),
-        ("declared account without entry", Box::new(move |f, _| f.write_registry(&only_one)), vec!["service account `scheduler` is declared in".into(), "but has no entry in".into()]),
-        ("missing registry", Box::new(|f, _| std::fs::remove_file(&f.registry_path).unwrap()), vec!["cannot read service accounts file".into()]),
-        ("unusable key", Box::new(|f, _| std::fs::write(f.keys_dir.join("private.pem"), "garbage").unwrap()), vec!["private.pem: not a PEM file".into()]),
+        (
+            "missing config",
+            Box::new(|f, _| std::fs::remove_file(&f.config_path).unwrap()),
+            vec![
+                "cannot read config file".into(),
+                "irsforge.yaml: No such file".into(),
+            ],
+        ),
+        (
+            "placeholder hash",
+            Box::new(move |f, _| f.write_registry(placeholder)),
+            vec!["service-accounts.yaml: accounts.0.clientSecretHash: not a bcrypt hash".into()],
+        ),
+        (
+            "registry entry not declared",
+            Box::new(move |f, _| f.write_registry(&mismatched)),
+            vec![
+                "service account `stray` has an entry in".into(),
+                "service-accounts.yaml but is not declared in".into(),
+                "irsforge.yaml (auth.serviceAccounts)".into(),
+            ],
+        ),
+        (
+            "declared account without entry",
+            Box::new(move |f, _| f.write_registry(&only_one)),
+            vec![
+                "service account `scheduler` is declared in".into(),
+                "but has no entry in".into(),
+            ],
+        ),
+        (
+            "missing registry",
+            Box::new(|f, _| std::fs::remove_file(&f.registry_path).unwrap()),
+            vec!["cannot read service accounts file".into()],
+        ),
+        (
+            "unusable key",
+            Box::new(|f, _| std::fs::write(f.keys_dir.join("private.pem"), "garbage").unwrap()),
+            vec!["private.pem: not a PEM file".into()],
+        ),
     ];
     for (name, setup, expected) in cases {
         let fixture = Fixture::new();
@@ -106,7 +140,7 @@ fn an_invalid_config_names_the_file_and_every_problem() {
     let fixture = Fixture::new();
     std::fs::write(
         &fixture.config_path,
-        CONFIG_TEXT.replace("keyAlgorithm: RS256", "keyAlgorithm: HS256"),
+        CONFIG_TEXT.replace("tokenTtlSeconds: 900", "tokenTtlSeconds: -900"),
     )
     .unwrap();
     let output = run_to_end(command(&fixture));
@@ -119,10 +153,35 @@ fn an_invalid_config_names_the_file_and_every_problem() {
         "{stderr}"
     );
     // shared-config lists each problem on its own `path: message` line (STYLE §4).
-    assert!(
-        lines.next().unwrap().contains("auth.builtin.keyAlgorithm"),
+    assert_eq!(
+        lines.next().unwrap().trim(),
+        "auth.builtin.tokenTtlSeconds: must be greater than 0, got -900",
         "{stderr}"
     );
+}
+
+#[test]
+fn settings_the_schema_accepts_but_the_service_cannot_honour_are_one_line_reasons() {
+    for (from, to, expected) in [
+        (
+            "keyAlgorithm: RS256",
+            "keyAlgorithm: ES256",
+            "irsforge-auth: auth.builtin.keyAlgorithm: \"ES256\" is not implemented; irsforge-auth signs ledger JWTs with \"RS256\"",
+        ),
+        (
+            "port: 3002",
+            "port: 70000",
+            "irsforge-auth: auth.builtin.port: 70000 is not a TCP port (1-65535); fix it or set AUTH_PORT",
+        ),
+    ] {
+        let fixture = Fixture::new();
+        std::fs::write(&fixture.config_path, CONFIG_TEXT.replace(from, to)).unwrap();
+        let mut command = command(&fixture);
+        command.env_remove("AUTH_PORT");
+        let output = run_to_end(command);
+        assert_eq!(output.status.code(), Some(1), "{to}");
+        assert_eq!(stderr_line(&output), expected);
+    }
 }
 
 #[test]
@@ -353,7 +412,7 @@ async fn logs_are_json_events_that_never_carry_a_secret_a_hash_or_a_token() {
     let mark_publisher_hash = hash(MARK_PUBLISHER_SECRET);
     let scheduler_hash = hash(SCHEDULER_SECRET);
     let registry = format!(
-        "serviceAccounts:\n  - id: mark-publisher\n    clientSecretHash: \"{mark_publisher_hash}\"\n  - id: scheduler\n    clientSecretHash: \"{scheduler_hash}\"\n"
+        "accounts:\n  - id: mark-publisher\n    clientSecretHash: \"{mark_publisher_hash}\"\n  - id: scheduler\n    clientSecretHash: \"{scheduler_hash}\"\n"
     );
     fixture.write_registry(&registry);
     let mut running = Running::start(command(&fixture));
@@ -416,7 +475,7 @@ async fn logs_are_json_events_that_never_carry_a_secret_a_hash_or_a_token() {
     // SIGHUP reloads the registry; a bad file is refused with its own event.
     running.signal(Signal::HUP);
     running.wait_for("service_accounts_reloaded");
-    fixture.write_registry("serviceAccounts: []\n");
+    fixture.write_registry("accounts: []\n");
     running.signal(Signal::HUP);
     running.wait_for("service_accounts_reload_failed");
     let after = [

@@ -33,7 +33,12 @@ async fn claims_follow_the_spec_with_iat_and_exp_from_the_injected_clock() {
             "ledgerId": "sandbox",
             "applicationId": "IRSForge",
             "actAs": [SCHEDULER_PARTY],
-            "readAs": [OPERATOR],
+            "readAs": [
+                OPERATOR.replace("Operator::", "PartyA::"),
+                OPERATOR.replace("Operator::", "PartyB::"),
+                OPERATOR,
+                OPERATOR.replace("Operator::", "Regulator::"),
+            ],
         })
     );
     let jti = payload["jti"].as_str().unwrap();

@@ -266,7 +266,7 @@ proptest! {
     /// YAML-shaped text, with the registry's own keys, never panics and never loads empty.
     #[test]
     fn registry_shaped_text_never_panics(
-        text in "(serviceAccounts:|- id: |clientSecretHash(es)?: |\\$2[abxy]\\$[0-9]{2}\\$|[a-z:\\[\\]{}&*\"' \\n-]){0,40}"
+        text in "(accounts:|- id: |clientSecretHash(es)?: |\\$2[abxy]\\$[0-9]{2}\\$|[a-z:\\[\\]{}&*\"' \\n-]){0,40}"
     ) {
         match registry_problems(&text) {
             Ok(registry) => prop_assert!(!registry.is_empty()),
@@ -284,7 +284,7 @@ proptest! {
             1..6,
         ),
     ) {
-        let mut text = String::from("serviceAccounts:\n");
+        let mut text = String::from("accounts:\n");
         for (id, hashes) in &accounts {
             text.push_str(&format!("  - id: \"{id}\"\n    clientSecretHashes:\n"));
             for (variant, cost) in hashes {

@@ -48,7 +48,7 @@ async fn a_bad_new_file_is_refused_and_the_old_registry_stays() {
     let cases = [
         (placeholder.to_owned(), "clientSecretHash"),
         (mismatched, "`stray` has an entry"),
-        ("serviceAccounts: [".to_owned(), "service-accounts.yaml"),
+        ("accounts: [".to_owned(), "service-accounts.yaml"),
     ];
     for (text, expected) in cases {
         fixture.write_registry(&text);

@@ -11,7 +11,7 @@ async fn requests_beyond_the_queue_are_shed_with_503_and_retry_after() {
         .unwrap()
         .to_string();
     fixture.write_registry(&format!(
-        "serviceAccounts:\n  - id: mark-publisher\n    clientSecretHash: \"{}\"\n  - id: scheduler\n    clientSecretHash: \"{slow_hash}\"\n",
+        "accounts:\n  - id: mark-publisher\n    clientSecretHash: \"{}\"\n  - id: scheduler\n    clientSecretHash: \"{slow_hash}\"\n",
         hash(MARK_PUBLISHER_SECRET)
     ));
     let mut options = fixture.options();

@@ -41,7 +41,7 @@ pub(crate) fn hash(secret: &str) -> String {
 
 /// A registry naming each account with the hashes of its secrets.
 pub(crate) fn registry_yaml(accounts: &[(&str, &[&str])]) -> String {
-    let mut text = String::from("serviceAccounts:\n");
+    let mut text = String::from("accounts:\n");
     for (id, secrets) in accounts {
         text.push_str(&format!("  - id: {id}\n    clientSecretHashes:\n"));
         for secret in *secrets {

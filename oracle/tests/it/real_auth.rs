@@ -97,7 +97,7 @@ fn wait_usable<'a>(handles: &'a [&'a TokenHandle]) -> impl Future<Output = ()> +
 async fn both_accounts_acquire_refresh_and_survive_an_auth_restart() {
     let dir = tempfile::tempdir().unwrap();
     let registry = format!(
-        "serviceAccounts:\n  - id: mark-publisher\n    clientSecretHash: \"{}\"\n  - id: scheduler\n    clientSecretHash: \"{}\"\n",
+        "accounts:\n  - id: mark-publisher\n    clientSecretHash: \"{}\"\n  - id: scheduler\n    clientSecretHash: \"{}\"\n",
         bcrypt::hash(MARK_PUBLISHER_SECRET, 4).unwrap(),
         bcrypt::hash(SCHEDULER_SECRET, 4).unwrap(),
     );

@@ -290,7 +290,7 @@ async fn the_secret_must_be_in_the_environment_and_the_account_declared() {
     assert_eq!(
         error.to_string(),
         "unknown service account `risk-feed`: not declared in auth.serviceAccounts (declared: \
-         mark-publisher, scheduler)"
+         scheduler, mark-publisher)"
     );
     assert!(auth.requests().is_empty(), "no request without a secret");
 }

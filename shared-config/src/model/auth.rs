@@ -38,7 +38,7 @@ impl std::fmt::Display for AuthProvider {
 /// settings gets them without re-checking.
 #[derive(Debug, Clone)]
 pub enum AuthMode {
-    /// `provider: demo`.
+    /// `provider: demo`. An `auth.builtin` section is allowed there and ignored.
     Demo,
     /// `provider: builtin`, with its `auth.builtin` section.
     Builtin(BuiltinAuth),
@@ -51,6 +51,8 @@ pub enum AuthMode {
 pub struct AuthConfig {
     /// The provider and its sections.
     pub mode: AuthMode,
+    /// `auth.oidc` when present, whatever the provider (the platform allows it under any).
+    pub oidc: Option<OidcAuth>,
     /// `auth.serviceAccounts`: ids unique; when the provider is not demo, every actAs/readAs
     /// entry is an exact Canton party id.
     pub service_accounts: Vec<ServiceAccount>,
@@ -82,26 +84,21 @@ impl AuthConfig {
     }
 }
 
-/// Signing algorithms the auth service implements.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyAlgorithm {
-    /// RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7518 §3.3).
-    Rs256,
-}
-
 /// `auth.builtin`: the token service's settings.
 #[derive(Debug, Clone)]
 pub struct BuiltinAuth {
-    /// The `iss` claim; defaults to `platform.authPublicUrl`.
+    /// The `iss` claim, as written (it defaults to `platform.authPublicUrl`, verbatim).
     pub issuer: String,
-    /// The signing algorithm.
-    pub key_algorithm: KeyAlgorithm,
-    /// Lifetime of an access token, 60 s to 24 h (default 900).
+    /// `keyAlgorithm` as written (default `RS256`). The schema accepts any text; the auth
+    /// service implements RS256 and refuses to start with anything else.
+    pub key_algorithm: String,
+    /// Lifetime of an access token in seconds (default 900).
     pub token_ttl_seconds: u64,
     /// Lifetime of a human refresh token (default 86400). Not used by service accounts.
     pub refresh_ttl_seconds: u64,
-    /// Listen port (default 3002); `AUTH_PORT` overrides it at run time.
-    pub port: u16,
+    /// Listen port (default 3002); `AUTH_PORT` overrides it at run time. The schema sets no
+    /// upper bound; the auth service refuses a number that is not a TCP port.
+    pub port: u64,
 }
 
 impl BuiltinAuth {
@@ -118,16 +115,17 @@ pub struct OidcAuth {
     pub authority: Url,
     /// The platform's client id at the provider.
     pub client_id: String,
-    /// The platform's client secret, if it is a confidential client.
-    pub client_secret: Option<Secret>,
-    /// Scopes requested at sign-in.
+    /// The platform's client secret. Never printed.
+    pub client_secret: Secret,
+    /// Scopes requested at sign-in (default `openid`, `profile`, `email`).
     pub scopes: Vec<String>,
 }
 
 /// One entry of `auth.serviceAccounts`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceAccount {
-    /// The account id, kebab-case (it names `SERVICE_TOKEN_<ID>` variables).
+    /// The account id. It names the oracle's `SERVICE_CLIENT_SECRET_<ID>` and
+    /// `SERVICE_TOKEN_<ID>` variables (upper-cased, `-` as `_`).
     pub id: String,
     /// Parties the account acts as; at least one. Copied verbatim into tokens.
     pub act_as: Vec<String>,

@@ -1,4 +1,4 @@
-//! The `orgs` section.
+//! The `orgs` and `parties` sections.
 
 use url::Url;
 
@@ -16,9 +16,9 @@ pub enum OrgRole {
 /// One entry of `orgs`.
 #[derive(Debug, Clone)]
 pub struct Org {
-    /// Unique id.
+    /// The org's id (the schema does not require ids to be unique).
     pub id: String,
-    /// The org's party (a hint in the demo profile, an exact id otherwise).
+    /// The org's party: a bare hint or an exact `Hint::fingerprint` id.
     pub party: String,
     /// Human-readable name.
     pub display_name: String,
@@ -28,8 +28,15 @@ pub struct Org {
     pub role: OrgRole,
     /// The JSON API of the org's participant.
     pub ledger_url: Url,
-    /// The streaming endpoint, if separate.
+    /// The streaming endpoint (`ws://` or `wss://`), if separate.
     pub stream_url: Option<Url>,
-    /// The org's subdomain (required with subdomain routing).
+    /// The org's subdomain (required and non-empty with subdomain routing).
     pub subdomain: Option<String>,
+}
+
+/// `parties`.
+#[derive(Debug, Clone)]
+pub struct PartiesConfig {
+    /// `parties.scheduler.partyHint` (default `Scheduler`).
+    pub scheduler_party_hint: String,
 }

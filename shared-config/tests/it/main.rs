@@ -2,7 +2,9 @@
 //! and `load` only.
 
 mod env_overrides;
-mod invalid;
+mod examples;
+mod refusals;
 mod robustness;
+mod schema;
 mod support;
-mod valid;
+mod unknown_keys;

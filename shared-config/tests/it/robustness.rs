@@ -1,12 +1,11 @@
-//! Hostile and broken input: syntax errors with positions, YAML bombs, and arbitrary text that
-//! must never panic the loader.
-
-use std::time::{Duration, Instant};
+//! Hostile and broken input: YAML bombs, deep nesting, oversized files, and arbitrary text that
+//! must never panic the loader. Each bomb is refused by a named limit (the error says which),
+//! which is what keeps it fast; the benchmarks, not these tests, time it.
 
 use proptest::prelude::*;
 use shared_config::{ConfigError, MapEnv, load_str};
 
-use crate::support::{BUILTIN, load};
+use crate::support::{BUILTIN, PLATFORM, load};
 
 fn syntax_error(text: &str) -> (Option<(usize, usize)>, String) {
     match load(text) {
@@ -18,55 +17,7 @@ fn syntax_error(text: &str) -> (Option<(usize, usize)>, String) {
 }
 
 #[test]
-fn syntax_errors_carry_line_and_column() {
-    let text = "profile: demo\nauth:\n  provider: [builtin\nplatform: {}\n";
-    let (location, message) = syntax_error(text);
-    assert_eq!(location, Some((4, 9)));
-    assert!(
-        message.starts_with("did not find expected ',' or ']'"),
-        "{message}"
-    );
-    let error = load(text).unwrap_err().to_string();
-    assert!(
-        error.starts_with("irsforge.yaml:4:9: did not find expected"),
-        "{error}"
-    );
-}
-
-#[test]
-fn tabs_used_for_indentation_are_a_positioned_syntax_error() {
-    let (location, _) = syntax_error("auth:\n\tprovider: demo\n");
-    assert_eq!(location.map(|(line, _)| line), Some(2));
-}
-
-#[test]
-fn duplicate_keys_are_refused() {
-    let (_, message) = syntax_error("profile: demo\nprofile: production\n");
-    assert!(
-        message.contains("duplicate entry with key \"profile\""),
-        "{message}"
-    );
-}
-
-#[test]
-fn empty_and_non_mapping_documents_are_refused_clearly() {
-    assert_eq!(
-        syntax_error("").1,
-        "the file is empty; expected a mapping of sections such as `auth:` and `platform:`"
-    );
-    assert_eq!(
-        syntax_error("- a\n- b\n").1,
-        "the document is a list; expected a mapping of sections such as `auth:` and `platform:`"
-    );
-    assert!(
-        syntax_error("a: 1\n---\nb: 2\n")
-            .1
-            .contains("more than one document")
-    );
-}
-
-#[test]
-fn alias_bomb_is_refused_within_a_second() {
+fn an_alias_bomb_is_refused_by_the_alias_expansion_limit() {
     let mut text = String::from(
         "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
     );
@@ -77,13 +28,7 @@ fn alias_bomb_is_refused_within_a_second() {
         let refs = vec![format!("*{previous}"); 9].join(",");
         text.push_str(&format!("{name}: &{name} [{refs}]\n"));
     }
-    let start = Instant::now();
     let (_, message) = syntax_error(&text);
-    assert!(
-        start.elapsed() < Duration::from_secs(1),
-        "took {:?}",
-        start.elapsed()
-    );
     assert_eq!(
         message,
         "too many alias expansions (a YAML alias bomb?); refusing the document"
@@ -91,7 +36,7 @@ fn alias_bomb_is_refused_within_a_second() {
 }
 
 #[test]
-fn deeply_nested_documents_are_refused_within_a_second() {
+fn deeply_nested_documents_are_refused_by_the_nesting_limits() {
     for (text, expected) in [
         (
             format!("a: {}", "[".repeat(1_000_000)),
@@ -117,13 +62,7 @@ fn deeply_nested_documents_are_refused_within_a_second() {
             ),
         ),
     ] {
-        let start = Instant::now();
         let (location, message) = syntax_error(&text);
-        assert!(
-            start.elapsed() < Duration::from_secs(1),
-            "took {:?}",
-            start.elapsed()
-        );
         assert_eq!((location.unwrap(), message.as_str()), expected);
     }
 }
@@ -142,7 +81,7 @@ fn oversized_input_is_refused_before_parsing() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn arbitrary_text_never_panics(text in any::<String>()) {
@@ -156,10 +95,34 @@ proptest! {
 
     /// Mutations of a real file reach deep into validation, where panics would hide.
     #[test]
+    fn mutated_platform_files_never_panic(cut in 0..PLATFORM.len(), insert in "[ a-zA-Z:\\-\\[\\]{}~\n0-9]{0,12}") {
+        let mut text = PLATFORM.to_owned();
+        let cut = (0..=cut).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+        text.insert_str(cut, &insert);
+        let _ = load_str(&text, "fuzz.yaml", &MapEnv::default());
+    }
+
+    #[test]
     fn mutated_real_files_never_panic(cut in 0..BUILTIN.len(), insert in "[ a-z:\\-\\[\\]{}\n0-9]{0,12}") {
         let mut text = BUILTIN.to_owned();
         let cut = (0..=cut).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
         text.insert_str(cut, &insert);
         let _ = load_str(&text, "fuzz.yaml", &MapEnv::default());
+    }
+}
+
+#[test]
+fn the_secret_values_never_reach_an_error_message() {
+    // A secret of the wrong shape must not be quoted back, whichever check refuses it.
+    for (key, value) in [
+        ("unsafeJwtSecret", "[s3cr3t-value]"),
+        ("unsafeJwtSecret", "{s3cr3t-value: 1}"),
+    ] {
+        let text = crate::support::patched(
+            crate::support::MINIMAL,
+            &[crate::support::Set(&format!("daml.{key}"), value)],
+        );
+        let error = load(&text).unwrap_err().to_string();
+        assert!(!error.contains("s3cr3t"), "{error}");
     }
 }
