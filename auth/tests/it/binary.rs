@@ -102,6 +102,27 @@ fn start_up_failures_are_one_line_reasons_and_a_non_zero_exit() {
 }
 
 #[test]
+fn a_failure_prints_its_cause_once() {
+    let fixture = Fixture::new();
+    std::fs::remove_file(&fixture.registry_path).unwrap();
+    let output = run_to_end(command(&fixture));
+    let line = stderr_line(&output);
+    assert!(
+        line.starts_with("irsforge-auth: cannot read service accounts file "),
+        "{line}"
+    );
+    assert!(
+        line.ends_with(": No such file or directory (os error 2)"),
+        "{line}"
+    );
+    assert_eq!(
+        line.matches("No such file or directory").count(),
+        1,
+        "{line}"
+    );
+}
+
+#[test]
 fn an_invalid_config_names_the_file_and_every_problem() {
     let fixture = Fixture::new();
     std::fs::write(
@@ -150,6 +171,69 @@ fn the_demo_provider_says_the_service_is_not_needed_and_exits_0() {
     let output = run_to_end(command(&fixture));
     assert_eq!(output.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&output.stdout).contains("the auth service is not needed"));
+}
+
+/// Runs the binary against a demo-provider config (it logs `auth_not_needed` and exits 0)
+/// with stdout redirected to a pipe, and returns stdout.
+fn demo_provider_logs(setup: impl FnOnce(&mut Command)) -> String {
+    let fixture = Fixture::new();
+    std::fs::write(
+        &fixture.config_path,
+        CONFIG_TEXT.replace("provider: builtin", "provider: demo"),
+    )
+    .unwrap();
+    let mut command = command(&fixture);
+    setup(&mut command);
+    let output = run_to_end(command);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn log_formats_from_the_flag_or_the_variable_and_no_colour_into_a_pipe() {
+    let json = demo_provider_logs(|_| {});
+    let line: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+    assert_eq!(line["event"], "auth_not_needed");
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)]);
+    let cases: [Case; 4] = [
+        (&["--log-format", "human"], &[]),
+        (&["--log-format", "text"], &[]),
+        (&[], &[("AUTH_LOG_FORMAT", "human")]),
+        (
+            &[],
+            &[("AUTH_LOG_FORMAT", "human"), ("TERM", "xterm-256color")],
+        ),
+    ];
+    for (args, vars) in cases {
+        let name = format!("{args:?} {vars:?}");
+        let human = demo_provider_logs(|command| {
+            command.args(args).envs(vars.iter().copied());
+        });
+        assert!(human.contains("auth_not_needed"), "{name}: {human}");
+        assert!(
+            serde_json::from_str::<serde_json::Value>(human.trim()).is_err(),
+            "{name}: {human}"
+        );
+        assert!(!human.contains('\x1b'), "{name}: escape codes in {human:?}");
+    }
+    let mut refused = command(&Fixture::new());
+    refused.args(["--log-format", "yaml"]);
+    let output = run_to_end(refused);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--log-format"));
+}
+
+#[test]
+fn an_invalid_rust_log_is_a_one_line_reason() {
+    let fixture = Fixture::new();
+    let mut command = command(&fixture);
+    command.env("RUST_LOG", "auth=loudest");
+    let output = run_to_end(command);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr_line(&output).starts_with("irsforge-auth: RUST_LOG is not a valid log filter"),
+        "{output:?}"
+    );
 }
 
 #[test]
@@ -206,7 +290,10 @@ fn empty_environment_variables_count_as_unset() {
         "AUTH_TRUSTED_PROXIES",
         "AUTH_THROTTLE_ADDR_PER_MIN",
         "AUTH_BCRYPT_WORKERS",
+        "AUTH_LOG_FORMAT",
         "IRSFORGE_KEYS_DIR",
+        "IRSFORGE_CONFIG_PATH",
+        "RUST_LOG",
     ] {
         check.env(name, "");
     }
@@ -487,11 +574,27 @@ async fn logs_are_json_events_that_never_carry_a_secret_a_hash_or_a_token() {
         .find(|line| line.contains("\"token_issued\""))
         .unwrap();
     let issued: serde_json::Value = serde_json::from_str(issued).unwrap();
-    for field in ["account_id", "kid", "jti", "exp"] {
+    for field in ["accountId", "kid", "jti", "exp"] {
         assert!(
             !issued[field].is_null(),
             "token_issued lacks {field}: {issued}"
         );
+    }
+    assert_eq!(issued["accountId"], MARK_PUBLISHER, "{issued}");
+    for line in &lines {
+        let line: serde_json::Value = serde_json::from_str(line).unwrap();
+        let event = line["event"].as_str().unwrap();
+        assert!(
+            event.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+            "event {event:?} is not snake_case"
+        );
+        for field in line.as_object().unwrap().keys() {
+            assert!(
+                field.starts_with(|c: char| c.is_ascii_lowercase())
+                    && field.chars().all(|c| c.is_ascii_alphanumeric()),
+                "field {field:?} of {event} is not camelCase: {line}"
+            );
+        }
     }
 }
 
