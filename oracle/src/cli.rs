@@ -5,13 +5,15 @@
 //! config and the presence of what each account needs, without network, and exits 0 or 1.
 //!
 //! Every path and setting can come from a flag or an environment variable, so a service
-//! manager can configure it either way. `/metrics` is off unless a port is given: a scrape
+//! manager can configure it either way; an empty variable counts as unset (`main.rs` parses
+//! with `service_runtime::env::parse_command_line`). `/metrics` is off unless a port is given: a scrape
 //! endpoint is something an operator opts into and places, not a surprise listener.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
+use service_runtime::logging::LogFormat;
 
 /// `irsforge-oracle`: the IRSForge oracle's mark-publisher and scheduler services.
 #[derive(Debug, Parser)]
@@ -25,7 +27,7 @@ pub struct Cli {
         global = true
     )]
     pub config: PathBuf,
-    /// Log format: JSON lines (default) or human-readable text.
+    /// Log format: JSON lines (default) or human-readable (`text` is accepted for `human`).
     #[arg(long, env = "ORACLE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Json, global = true)]
     pub log_format: LogFormat,
     /// Serve Prometheus metrics at /metrics on this port; off when unset.
@@ -51,13 +53,4 @@ pub enum Command {
     },
     /// Validate the config and the presence of secrets and schedules; exit 0 or 1.
     Check,
-}
-
-/// How log lines look.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    /// One JSON object per line, with a stable `event` field.
-    Json,
-    /// Human-readable text.
-    Text,
 }
