@@ -8,8 +8,13 @@ use std::sync::Arc;
 
 use clap::{Parser, ValueEnum};
 use irsforge::{Crons, Profile, Stack, StackOptions, Workdir};
-use shared_config::ProcessEnv;
-use tracing_subscriber::EnvFilter;
+use service_runtime::logging::{LogFormat, Logging};
+use service_runtime::report::exit_failure;
+use shared_config::MapEnv;
+
+const BINARY: &str = "irsforge";
+/// The services' events at info; the sandbox's per-request lines only when they are warnings.
+const DEFAULT_LOG_FILTER: &str = "info,ledger_sandbox=warn,tower_http=warn";
 
 #[derive(Parser)]
 #[command(about = "Run auth, the ledger sandbox and the oracle together (Ctrl-C stops them)")]
@@ -31,7 +36,11 @@ struct Cli {
     /// Port of the ledger sandbox.
     #[arg(long, default_value_t = 7575, env = "SANDBOX_PORT")]
     ledger_port: u16,
-    /// Log lines as JSON instead of for humans.
+    /// Log format: human-readable for a person at a terminal (the demo's default), or JSON
+    /// lines (`text` is accepted for `human`).
+    #[arg(long, env = "IRSFORGE_DEMO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
+    log_format: LogFormat,
+    /// Same as `--log-format json`.
     #[arg(long)]
     json: bool,
 }
@@ -44,25 +53,23 @@ enum ProfileArg {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,ledger_sandbox=warn,tower_http=warn"));
-    let logs = tracing_subscriber::fmt().with_env_filter(filter);
-    if cli.json {
-        logs.json().flatten_event(true).init()
+    let cli: Cli = service_runtime::env::parse_command_line();
+    let format = if cli.json {
+        LogFormat::Json
     } else {
-        logs.compact().init()
+        cli.log_format
+    };
+    if let Err(error) = Logging::new(format, DEFAULT_LOG_FILTER).install() {
+        return exit_failure(BINARY, &error);
     }
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("irsforge: {error:#}");
-            ExitCode::FAILURE
-        }
+        Err(error) => exit_failure(BINARY, &*error),
     }
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    let stop = service_runtime::signal::shutdown_signal();
     let profile = match cli.profile {
         ProfileArg::Builtin => Profile::Builtin,
         ProfileArg::Demo => Profile::Demo,
@@ -72,7 +79,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     options.ledger_address = SocketAddr::from(([127, 0, 0, 1], cli.ledger_port));
     options.bcrypt_cost = 10;
     options.crons = Crons::demo();
-    options.fallback_env = Some(Arc::new(ProcessEnv));
+    options.fallback_env = Some(Arc::new(MapEnv::new(service_runtime::env::vars())));
     let stack = Stack::start(options).await?;
     tracing::info!(
         event = "demo_started",
@@ -80,17 +87,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         auth = ?stack.auth.as_ref().map(|auth| format!("http://{}", auth.address())),
         "demo running: marks, lifecycle, netting and maturity follow within a minute; Ctrl-C stops"
     );
-    shutdown_signal().await;
-    tracing::info!(event = "demo_stopping", "stopping");
+    let signal = stop.await;
+    tracing::info!(event = "demo_stopping", signal = signal.name(), "stopping");
     stack.shutdown().await?;
     Ok(())
-}
-
-async fn shutdown_signal() {
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("installing a SIGTERM handler");
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate.recv() => {}
-    }
 }
