@@ -130,8 +130,8 @@ mod tests {
     async fn the_tokio_clock_follows_the_paused_clock() {
         let clock = TokioClock::starting_at(at(0));
         assert_eq!(clock.now(), at(0));
-        tokio::time::advance(Duration::from_secs(61)).await;
-        assert_eq!(clock.now(), at(61));
+        tokio::time::advance(Duration::from_millis(61_500)).await;
+        assert_eq!(clock.now(), at(61) + TimeDelta::milliseconds(500));
     }
 
     #[test]
