@@ -15,8 +15,9 @@
 //!   `<binary>: <reason>` start-up failure.
 //! - [`error`]: why logging could not be set up ([`RuntimeError`]).
 //!
-//! Binaries use all of it. Libraries use [`clock`] and [`report`] only: they never install a
-//! subscriber nor read the process environment.
+//! Binaries use all of it. Libraries use [`clock`], [`report`] and the
+//! [`LogFormat`](logging::LogFormat) their `cli` modules declare; they never install a
+//! subscriber nor read the process environment themselves.
 
 pub mod clock;
 pub mod env;
