@@ -54,3 +54,39 @@ pub enum Command {
     /// Validate the config and the presence of secrets and schedules; exit 0 or 1.
     Check,
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        let args = std::iter::once("irsforge-oracle").chain(args.iter().copied());
+        service_runtime::env::try_parse_from(args)
+    }
+
+    #[test]
+    fn log_formats_like_every_binary() {
+        assert_eq!(parse(&[]).unwrap().log_format, LogFormat::Json);
+        for (value, format) in [
+            ("json", LogFormat::Json),
+            ("human", LogFormat::Human),
+            ("text", LogFormat::Human),
+        ] {
+            assert_eq!(parse(&["--log-format", value]).unwrap().log_format, format);
+            let cli = parse(&["token", "mark-publisher", "--log-format", value]).unwrap();
+            assert_eq!(cli.log_format, format);
+        }
+        assert!(parse(&["--log-format", "yaml"]).is_err());
+        let command = Cli::command();
+        let argument = command
+            .get_arguments()
+            .find(|arg| arg.get_id() == "log_format")
+            .unwrap();
+        assert_eq!(
+            argument.get_env(),
+            Some(std::ffi::OsStr::new("ORACLE_LOG_FORMAT"))
+        );
+    }
+}

@@ -84,7 +84,38 @@ impl Cli {
 
 #[cfg(test)]
 mod tests {
+    use clap::CommandFactory;
+
     use super::*;
+
+    #[test]
+    fn log_formats_like_every_binary() {
+        let parse = |format: &str| {
+            let args = [
+                "ledger-sandbox",
+                "--hs256-secret",
+                "s",
+                "--log-format",
+                format,
+            ];
+            service_runtime::env::try_parse_from::<Cli, _, _>(args).map(|cli| cli.log_format)
+        };
+        assert_eq!(parse("json").unwrap(), LogFormat::Json);
+        assert_eq!(parse("human").unwrap(), LogFormat::Human);
+        assert_eq!(parse("text").unwrap(), LogFormat::Human);
+        assert!(parse("yaml").is_err());
+        let default = Cli::try_parse_from(["ledger-sandbox", "--hs256-secret", "s"]).unwrap();
+        assert_eq!(default.log_format, LogFormat::Json);
+        let command = Cli::command();
+        let argument = command
+            .get_arguments()
+            .find(|arg| arg.get_id() == "log_format")
+            .unwrap();
+        assert_eq!(
+            argument.get_env(),
+            Some(std::ffi::OsStr::new("SANDBOX_LOG_FORMAT"))
+        );
+    }
 
     #[test]
     fn exactly_one_auth_mode_is_required() {
