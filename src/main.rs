@@ -6,9 +6,9 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::{Parser, ValueEnum};
-use irsforge::{Crons, Profile, Stack, StackOptions, Workdir};
-use service_runtime::logging::{LogFormat, Logging};
+use irsforge::cli::Cli;
+use irsforge::{Crons, Stack, StackOptions, Workdir};
+use service_runtime::logging::Logging;
 use service_runtime::report::exit_failure;
 use shared_config::MapEnv;
 
@@ -16,50 +16,10 @@ const BINARY: &str = "irsforge";
 /// The services' events at info; the sandbox's per-request lines only when they are warnings.
 const DEFAULT_LOG_FILTER: &str = "info,ledger_sandbox=warn,tower_http=warn";
 
-#[derive(Parser)]
-#[command(about = "Run auth, the ledger sandbox and the oracle together (Ctrl-C stops them)")]
-struct Cli {
-    /// Which auth profile to run.
-    #[arg(
-        long,
-        value_enum,
-        default_value = "builtin",
-        env = "IRSFORGE_DEMO_PROFILE"
-    )]
-    profile: ProfileArg,
-    /// Work directory for generated secrets, keys and config (git-ignored).
-    #[arg(long, default_value = ".demo", env = "IRSFORGE_DEMO_DIR")]
-    dir: std::path::PathBuf,
-    /// Port of the auth service.
-    #[arg(long, default_value_t = 3002, env = "AUTH_PORT")]
-    auth_port: u16,
-    /// Port of the ledger sandbox.
-    #[arg(long, default_value_t = 7575, env = "SANDBOX_PORT")]
-    ledger_port: u16,
-    /// Log format: human-readable for a person at a terminal (the demo's default), or JSON
-    /// lines (`text` is accepted for `human`).
-    #[arg(long, env = "IRSFORGE_DEMO_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
-    log_format: LogFormat,
-    /// Same as `--log-format json`.
-    #[arg(long)]
-    json: bool,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum ProfileArg {
-    Builtin,
-    Demo,
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli: Cli = service_runtime::env::parse_command_line();
-    let format = if cli.json {
-        LogFormat::Json
-    } else {
-        cli.log_format
-    };
-    if let Err(error) = Logging::new(format, DEFAULT_LOG_FILTER).install() {
+    if let Err(error) = Logging::new(cli.log_format(), DEFAULT_LOG_FILTER).install() {
         return exit_failure(BINARY, &error);
     }
     match run(cli).await {
@@ -69,12 +29,9 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    // Installed first, so a Ctrl-C while the stack starts stops it once it runs.
     let stop = service_runtime::signal::shutdown_signal();
-    let profile = match cli.profile {
-        ProfileArg::Builtin => Profile::Builtin,
-        ProfileArg::Demo => Profile::Demo,
-    };
-    let mut options = StackOptions::new(profile, Workdir::open(&cli.dir)?);
+    let mut options = StackOptions::new(cli.profile(), Workdir::open(&cli.dir)?);
     options.auth_address = SocketAddr::from(([127, 0, 0, 1], cli.auth_port));
     options.ledger_address = SocketAddr::from(([127, 0, 0, 1], cli.ledger_port));
     options.bcrypt_cost = 10;
