@@ -26,6 +26,23 @@ fn demo_provider_logs(setup: impl FnOnce(&mut Command)) -> String {
 }
 
 #[test]
+fn human_logs_redirected_to_a_file_hold_no_escape_codes() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("auth.log");
+    let file = std::fs::File::create(&path).unwrap();
+    let stdout = demo_provider_logs(|command| {
+        command
+            .env("AUTH_LOG_FORMAT", "human")
+            .env("TERM", "xterm-256color")
+            .stdout(file);
+    });
+    assert!(stdout.is_empty(), "{stdout}");
+    let logged = std::fs::read_to_string(&path).unwrap();
+    assert!(logged.contains("auth_not_needed"), "{logged}");
+    assert!(!logged.contains("\x1b["), "{logged:?}");
+}
+
+#[test]
 fn log_formats_from_the_flag_or_the_variable_and_no_colour_into_a_pipe() {
     let json = demo_provider_logs(|_| {});
     let line: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
