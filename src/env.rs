@@ -32,9 +32,9 @@ impl std::fmt::Debug for LayeredEnv {
 }
 
 impl EnvSource for LayeredEnv {
-    fn var(&self, name: &str) -> Option<String> {
+    fn raw(&self, name: &str) -> Option<String> {
         self.overrides
-            .var(name)
-            .or_else(|| self.fallback.as_ref().and_then(|env| env.var(name)))
+            .raw(name)
+            .or_else(|| self.fallback.as_ref().and_then(|env| env.raw(name)))
     }
 }

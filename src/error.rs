@@ -6,7 +6,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum StackError {
     /// A file of the work directory could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Workdir {
         /// The file or folder.
         path: PathBuf,
@@ -15,9 +15,7 @@ pub enum StackError {
         source: std::io::Error,
     },
     /// A port is taken or cannot be bound.
-    #[error(
-        "cannot listen on {address} for the {service}: {source}; pick another port with {flag}"
-    )]
+    #[error("cannot listen on {address} for the {service} (pick another port with {flag})")]
     Bind {
         /// Which service.
         service: &'static str,
@@ -43,15 +41,15 @@ pub enum StackError {
         source: shared_config::CronError,
     },
     /// A client secret could not be hashed.
-    #[error("hashing a generated client secret: {0}")]
+    #[error("hashing a generated client secret")]
     Hash(#[from] bcrypt::BcryptError),
     /// The auth service failed to start.
-    #[error("auth service: {0}")]
+    #[error("auth service")]
     Auth(#[from] auth::AuthError),
     /// The ledger sandbox failed to start.
-    #[error("ledger sandbox: {0}")]
+    #[error("ledger sandbox")]
     Sandbox(#[from] ledger_sandbox::SandboxError),
     /// The oracle failed to boot.
-    #[error("oracle: {0}")]
+    #[error("oracle")]
     Oracle(#[from] oracle::OracleError),
 }

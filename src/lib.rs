@@ -12,8 +12,10 @@
 //!   profile there is no auth service: the sandbox runs in HS256 mode and the oracle signs its
 //!   own tokens.
 //! - [`env`]: [`LayeredEnv`], the generated secrets layered over the process environment.
+//! - [`cli`]: the `irsforge` binary's command line.
 //! - [`error`]: the [`StackError`] a start fails with.
 
+pub mod cli;
 pub mod env;
 pub mod error;
 pub mod stack;

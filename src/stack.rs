@@ -96,7 +96,7 @@ pub struct StackOptions {
     /// a minute; tests use a few seconds to see refreshes.
     pub token_ttl_seconds: Option<u64>,
     /// The sandbox's clock (default the system clock); tests move it past a token's `exp`.
-    pub sandbox_clock: Option<Arc<dyn ledger_sandbox::Clock>>,
+    pub sandbox_clock: Option<Arc<dyn service_runtime::clock::Clock>>,
     /// Least time between two JWKS refetches of the sandbox (default its own, 5 s).
     pub jwks_refetch_interval: Option<Duration>,
 }

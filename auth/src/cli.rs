@@ -1,4 +1,5 @@
-//! The command line of `irsforge-auth` and what each command does. `main.rs` only parses,
+//! The command line of `irsforge-auth` and what each command does. `main.rs` only parses
+//! (with `service_runtime::env::parse_command_line`, so an empty variable counts as unset),
 //! installs logging, runs [`execute`] on a runtime and prints its result.
 //!
 //! Every path has a flag and an environment variable, so a service manager can set either.
@@ -7,7 +8,9 @@ use std::io::{IsTerminal, Read};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
-use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
+use service_runtime::logging::LogFormat;
+use service_runtime::signal::shutdown_signal;
 use shared_config::{Config, ProcessEnv};
 
 use crate::error::AuthError;
@@ -44,8 +47,8 @@ pub struct Cli {
         global = true
     )]
     pub keys: PathBuf,
-    /// Log format: JSON lines (default) or human-readable.
-    #[arg(long, value_enum, default_value_t = LogFormat::Json, global = true)]
+    /// Log format: JSON lines (default) or human-readable (`text` is accepted for `human`).
+    #[arg(long, env = "AUTH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Json, global = true)]
     pub log_format: LogFormat,
     /// Settings of the server (no subcommand).
     #[command(flatten)]
@@ -53,38 +56,6 @@ pub struct Cli {
     /// What to do; serves when omitted.
     #[command(subcommand)]
     pub command: Option<Command>,
-}
-
-impl Cli {
-    /// Parses the command line. An environment variable set to the empty string counts as
-    /// unset, as it does for shared-config's `IRSFORGE_*` overrides: service managers and
-    /// manifests often render an unset value as an empty one.
-    pub fn parse_args() -> Self {
-        let mut command = Cli::command();
-        let empty: Vec<clap::Id> = command
-            .get_arguments()
-            .filter(|arg| {
-                arg.get_env()
-                    .and_then(std::env::var_os)
-                    .is_some_and(|value| value.is_empty())
-            })
-            .map(|arg| arg.get_id().clone())
-            .collect();
-        for id in empty {
-            command = command.mut_arg(id, |arg| arg.env(None));
-        }
-        let matches = command.get_matches();
-        Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
-    }
-}
-
-/// How log lines look.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    /// One JSON object a line, each with an `event` field.
-    Json,
-    /// Plain text for a terminal.
-    Human,
 }
 
 /// Settings of the server.
@@ -160,7 +131,7 @@ pub async fn execute(cli: Cli) -> Result<Outcome, AuthError> {
         }),
         Some(Command::Keys(KeysCommand::Rotate)) => {
             let rotation = keys::rotate(&cli.keys)?;
-            tracing::info!(event = "keys_rotated", kid = %rotation.active, previous_kid = rotation.previous.as_deref().unwrap_or_default(), "new active key; restart or SIGHUP running servers");
+            tracing::info!(event = "keys_rotated", kid = %rotation.active, previousKid = rotation.previous.as_deref().unwrap_or_default(), "new active key; restart or SIGHUP running servers");
             Ok(Outcome {
                 stdout: Some(rotation.active),
             })
@@ -174,7 +145,8 @@ pub async fn execute(cli: Cli) -> Result<Outcome, AuthError> {
 }
 
 fn load_config(path: &Path) -> Result<Config, AuthError> {
-    Ok(shared_config::load(path, &ProcessEnv)?)
+    let environment = ProcessEnv;
+    Ok(shared_config::load(path, &environment)?)
 }
 
 async fn serve(cli: &Cli) -> Result<(), AuthError> {
@@ -213,35 +185,29 @@ async fn serve(cli: &Cli) -> Result<(), AuthError> {
             source,
         })?;
     let hangups = tokio::spawn(reload_on_sighup(trigger));
-    let served = server.serve(listener, shutdown_signal()).await;
+    let stop = shutdown_signal();
+    let served = server
+        .serve(listener, async {
+            let signal = stop.await;
+            tracing::info!(
+                event = "auth_stopping",
+                signal = signal.name(),
+                "shutdown signal received; finishing requests in flight"
+            );
+        })
+        .await;
     hangups.abort();
     served
 }
 
-/// SIGTERM or SIGINT.
-async fn shutdown_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut terminate), Ok(mut interrupt)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        std::future::pending::<()>().await;
-        return;
-    };
-    tokio::select! {
-        _ = terminate.recv() => {}
-        _ = interrupt.recv() => {}
-    }
-    tracing::info!(
-        event = "auth_stopping",
-        "shutdown signal received; finishing requests in flight"
-    );
-}
-
 async fn reload_on_sighup(trigger: crate::ReloadTrigger) {
     use tokio::signal::unix::{SignalKind, signal};
-    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
-        return;
+    let mut hangups = match signal(SignalKind::hangup()) {
+        Ok(hangups) => hangups,
+        Err(error) => {
+            tracing::warn!(event = "signal_handler_unavailable", signal = "SIGHUP", error = %error, "cannot install the SIGHUP handler; restart the service to reload");
+            return;
+        }
     };
     while hangups.recv().await.is_some() {
         // The server logs the outcome.
@@ -330,4 +296,41 @@ fn hash_secret(cost: u32) -> Result<String, AuthError> {
             name: "secret",
             reason: error.to_string(),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        let args = std::iter::once("irsforge-auth").chain(args.iter().copied());
+        service_runtime::env::try_parse_from(args)
+    }
+
+    #[test]
+    fn log_formats_like_every_binary() {
+        assert_eq!(parse(&[]).unwrap().log_format, LogFormat::Json);
+        for (value, format) in [
+            ("json", LogFormat::Json),
+            ("human", LogFormat::Human),
+            ("text", LogFormat::Human),
+        ] {
+            assert_eq!(parse(&["--log-format", value]).unwrap().log_format, format);
+            // Global: after a subcommand too.
+            let cli = parse(&["check", "--log-format", value]).unwrap();
+            assert_eq!(cli.log_format, format);
+        }
+        assert!(parse(&["--log-format", "yaml"]).is_err());
+        let command = Cli::command();
+        let argument = command
+            .get_arguments()
+            .find(|arg| arg.get_id() == "log_format")
+            .unwrap();
+        assert_eq!(
+            argument.get_env(),
+            Some(std::ffi::OsStr::new("AUTH_LOG_FORMAT"))
+        );
+    }
 }

@@ -32,7 +32,7 @@ pub enum AuthError {
         reason: String,
     },
     /// `service-accounts.yaml` could not be read.
-    #[error("cannot read service accounts file {}: {source}", path.display())]
+    #[error("cannot read service accounts file {}", path.display())]
     RegistryRead {
         /// The file.
         path: PathBuf,
@@ -55,7 +55,7 @@ pub enum AuthError {
         problems: Vec<String>,
     },
     /// A key file could not be read, written or locked.
-    #[error("{action} {}: {source}", path.display())]
+    #[error("{action} {}", path.display())]
     KeyIo {
         /// What was being done, e.g. "cannot read".
         action: &'static str,
@@ -82,7 +82,7 @@ pub enum AuthError {
         reason: String,
     },
     /// The listener failed, or the bcrypt workers could not be started.
-    #[error("{action}: {source}")]
+    #[error("{action}")]
     Io {
         /// What was being done.
         action: &'static str,

@@ -37,7 +37,8 @@
 //! - `verification_pool`: low-priority bcrypt threads behind a bounded queue (load shedding).
 //! - `routes`: JWKS, RFC 8414 metadata, health, metrics; `metrics`: per-server Prometheus
 //!   recorder; `state`: what handlers share and the reload that swaps it.
-//! - [`reload`], [`clock`], [`error`]: reload trigger, injectable clock, [`AuthError`].
+//! - [`reload`], [`error`]: reload trigger, [`AuthError`]. Tokens are stamped with the
+//!   injected `service_runtime::clock::Clock` ([`AuthOptions::clock`]).
 //! - [`cli`]: the binary's commands (`hash-secret`, `check`, `keys rotate|retire`, serve).
 //!
 //! # Decisions
@@ -58,7 +59,6 @@
 //! - **No revocation.** Tokens are short-lived by design; SPEC §4.
 
 pub mod cli;
-pub mod clock;
 pub mod error;
 pub mod keys;
 mod metrics;
@@ -74,7 +74,6 @@ mod throttle;
 mod token;
 mod verification_pool;
 
-pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::AuthError;
 pub use options::AuthOptions;
 pub use reload::{ReloadOutcome, ReloadRequests, ReloadTrigger, reload_channel};

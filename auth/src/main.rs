@@ -3,12 +3,19 @@
 
 use std::process::ExitCode;
 
-use auth::cli::{Cli, LogFormat};
-use tracing_subscriber::EnvFilter;
+use auth::cli::Cli;
+use service_runtime::logging::Logging;
+use service_runtime::report::exit_failure;
+
+const BINARY: &str = "irsforge-auth";
+/// Our own events at info, everyone else's warnings.
+const DEFAULT_LOG_FILTER: &str = "warn,auth=info,irsforge_auth=info";
 
 fn main() -> ExitCode {
-    let cli = Cli::parse_args();
-    install_logging(cli.log_format);
+    let cli: Cli = service_runtime::env::parse_command_line();
+    if let Err(error) = Logging::new(cli.log_format, DEFAULT_LOG_FILTER).install() {
+        return exit_failure(BINARY, &error);
+    }
     // The async workers only parse requests and answer them; two of them (one per core on
     // the target machine) keep their caches warm, while bcrypt runs on its own threads.
     let workers = std::thread::available_parallelism()
@@ -21,10 +28,7 @@ fn main() -> ExitCode {
         .build()
     {
         Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("irsforge-auth: cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
-        }
+        Err(error) => return exit_failure(BINARY, &error),
     };
     match runtime.block_on(auth::cli::execute(cli)) {
         Ok(outcome) => {
@@ -33,25 +37,6 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(error) => {
-            eprintln!("irsforge-auth: {error}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn install_logging(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("auth=info,irsforge_auth=info,tower_http=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stdout);
-    match format {
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
-            .init(),
-        LogFormat::Human => builder.init(),
+        Err(error) => exit_failure(BINARY, &error),
     }
 }

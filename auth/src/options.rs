@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use service_runtime::clock::{Clock, SystemClock};
 use shared_config::Config;
 
-use crate::clock::{Clock, SystemClock};
 use crate::reload::ReloadRequests;
 use crate::source_address::TrustedProxies;
 use crate::throttle::ThrottleLimits;

@@ -9,9 +9,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use axum::body::Bytes;
+use service_runtime::clock::Clock;
+use service_runtime::report::Chain;
 use shared_config::{Config, ServiceAccount};
 
-use crate::clock::Clock;
 use crate::keys::{self, KeySet};
 use crate::metrics::AuthMetrics;
 use crate::registry::Registry;
@@ -57,7 +58,7 @@ impl Shared {
                 Ok(accounts)
             }
             Err(error) => {
-                tracing::error!(event = "service_accounts_reload_failed", path = %self.registry_path.display(), error = %error, "new service accounts file refused; the previous one stays in force");
+                tracing::error!(event = "service_accounts_reload_failed", path = %self.registry_path.display(), error = %Chain(&error), "new service accounts file refused; the previous one stays in force");
                 Err(error.to_string())
             }
         };
@@ -70,11 +71,11 @@ impl Shared {
                     .collect();
                 let active_kid = key_set.active().kid().to_owned();
                 *self.keys.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(key_set);
-                tracing::info!(event = "keys_reloaded", active_kid = %active_kid, published = ?kids, "key set reloaded");
+                tracing::info!(event = "keys_reloaded", activeKid = %active_kid, published = ?kids, "key set reloaded");
                 Ok(kids)
             }
             Err(error) => {
-                tracing::error!(event = "keys_reload_failed", dir = %self.keys_dir.display(), error = %error, "key set refused; the previous one stays in force");
+                tracing::error!(event = "keys_reload_failed", dir = %self.keys_dir.display(), error = %Chain(&error), "key set refused; the previous one stays in force");
                 Err(error.to_string())
             }
         };

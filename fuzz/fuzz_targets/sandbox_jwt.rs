@@ -44,7 +44,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::DateTime;
 use ledger_sandbox::fuzzing::{Endpoint, TokenVerifier};
-use ledger_sandbox::{ManualClock, SandboxOptions};
+use ledger_sandbox::SandboxOptions;
+use service_runtime::clock::ManualClock;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 

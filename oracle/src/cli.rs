@@ -5,13 +5,15 @@
 //! config and the presence of what each account needs, without network, and exits 0 or 1.
 //!
 //! Every path and setting can come from a flag or an environment variable, so a service
-//! manager can configure it either way. `/metrics` is off unless a port is given: a scrape
+//! manager can configure it either way; an empty variable counts as unset (`main.rs` parses
+//! with `service_runtime::env::parse_command_line`). `/metrics` is off unless a port is given: a scrape
 //! endpoint is something an operator opts into and places, not a surprise listener.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
+use service_runtime::logging::LogFormat;
 
 /// `irsforge-oracle`: the IRSForge oracle's mark-publisher and scheduler services.
 #[derive(Debug, Parser)]
@@ -25,7 +27,7 @@ pub struct Cli {
         global = true
     )]
     pub config: PathBuf,
-    /// Log format: JSON lines (default) or human-readable text.
+    /// Log format: JSON lines (default) or human-readable (`text` is accepted for `human`).
     #[arg(long, env = "ORACLE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Json, global = true)]
     pub log_format: LogFormat,
     /// Serve Prometheus metrics at /metrics on this port; off when unset.
@@ -53,11 +55,38 @@ pub enum Command {
     Check,
 }
 
-/// How log lines look.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    /// One JSON object per line, with a stable `event` field.
-    Json,
-    /// Human-readable text.
-    Text,
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        let args = std::iter::once("irsforge-oracle").chain(args.iter().copied());
+        service_runtime::env::try_parse_from(args)
+    }
+
+    #[test]
+    fn log_formats_like_every_binary() {
+        assert_eq!(parse(&[]).unwrap().log_format, LogFormat::Json);
+        for (value, format) in [
+            ("json", LogFormat::Json),
+            ("human", LogFormat::Human),
+            ("text", LogFormat::Human),
+        ] {
+            assert_eq!(parse(&["--log-format", value]).unwrap().log_format, format);
+            let cli = parse(&["token", "mark-publisher", "--log-format", value]).unwrap();
+            assert_eq!(cli.log_format, format);
+        }
+        assert!(parse(&["--log-format", "yaml"]).is_err());
+        let command = Cli::command();
+        let argument = command
+            .get_arguments()
+            .find(|arg| arg.get_id() == "log_format")
+            .unwrap();
+        assert_eq!(
+            argument.get_env(),
+            Some(std::ffi::OsStr::new("ORACLE_LOG_FORMAT"))
+        );
+    }
 }

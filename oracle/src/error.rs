@@ -17,7 +17,7 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error)]
 pub enum OracleError {
     /// A service account's token could not be resolved at boot.
-    #[error("service account `{account}`: {source}")]
+    #[error("service account `{account}`")]
     Token {
         /// The account id.
         account: String,
@@ -26,7 +26,7 @@ pub enum OracleError {
         source: TokenError,
     },
     /// `MARK_PUBLISHER_CRON` is set but does not parse.
-    #[error("{variable}={value:?}: {source}")]
+    #[error("{variable}={value:?}")]
     InvalidCronVariable {
         /// The variable.
         variable: &'static str,
@@ -45,7 +45,7 @@ pub enum OracleError {
         detail: String,
     },
     /// The metrics port could not be bound (in use, or not permitted).
-    #[error("cannot listen for /metrics on {address}: {source}")]
+    #[error("cannot listen for /metrics on {address}")]
     MetricsBind {
         /// The address tried.
         address: std::net::SocketAddr,
@@ -378,7 +378,7 @@ impl LedgerError {
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum TickError {
     /// The token handle had no valid token to give.
-    #[error("no service token: {0}")]
+    #[error("no service token")]
     Token(#[source] TokenError),
     /// A ledger call failed.
     #[error(transparent)]
@@ -390,7 +390,7 @@ pub enum TickError {
     #[error("{0}")]
     Job(String),
     /// A choice the job exercised was refused or failed.
-    #[error("{choice} on {target}: {source}")]
+    #[error("{choice} on {target}")]
     Choice {
         /// The choice.
         choice: &'static str,
@@ -402,7 +402,7 @@ pub enum TickError {
     },
     /// Some of the contracts a tick acted on failed, each logged as `contract_failed`; the
     /// others were processed.
-    #[error("{failed} of {total} {items} failed; the first: {first}")]
+    #[error("{failed} of {total} {items} failed; the first")]
     Contracts {
         /// How many failed.
         failed: usize,
@@ -411,6 +411,7 @@ pub enum TickError {
         /// What they are (`CSAs`, `swaps`).
         items: &'static str,
         /// The first failure.
+        #[source]
         first: Box<TickError>,
     },
 }
@@ -433,19 +434,4 @@ impl TickError {
             Self::Contracts { first, .. } => first.reason(),
         }
     }
-}
-
-/// An error and its causes on one line, for a binary's exit message. A cause whose text its
-/// parent's message already contains (most of ours include their source) is not repeated.
-pub fn one_line(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut line = error.to_string();
-    let mut cause = error.source();
-    while let Some(next) = cause {
-        let text = next.to_string();
-        if !line.contains(&text) {
-            line = format!("{line}: {text}");
-        }
-        cause = next.source();
-    }
-    line
 }

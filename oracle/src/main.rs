@@ -3,47 +3,65 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::Parser as _;
-use oracle::cli::{Cli, Command, LogFormat};
-use oracle::{OracleOptions, check, error, metrics, service, token};
+use oracle::cli::{Cli, Command};
+use oracle::{OracleOptions, check, metrics, token};
+use service_runtime::logging::Logging;
+use service_runtime::report::exit_failure;
 use shared_config::ProcessEnv;
-use tracing_subscriber::EnvFilter;
+
+const BINARY: &str = "irsforge-oracle";
+/// Our own events at info, everyone else's warnings.
+const DEFAULT_LOG_FILTER: &str = "warn,oracle=info,irsforge_oracle=info";
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli: Cli = service_runtime::env::parse_command_line();
     let command = cli.command.clone().unwrap_or(Command::Run);
+    let logging = Logging::new(cli.log_format, DEFAULT_LOG_FILTER);
     // `token` prints the token on stdout and `check` its report; logs must not mix in.
-    init_logging(cli.log_format, !matches!(command, Command::Run));
+    let logging = match command {
+        Command::Run => logging,
+        _ => logging.to_stderr(),
+    };
+    if let Err(error) = logging.install() {
+        return exit_failure(BINARY, &error);
+    }
     match execute(&cli, command).await {
         Ok(code) => code,
-        Err(failure) => {
-            eprintln!("irsforge-oracle: {}", error::one_line(failure.as_ref()));
-            ExitCode::FAILURE
-        }
+        Err(failure) => exit_failure(BINARY, &*failure),
     }
 }
 
 async fn execute(cli: &Cli, command: Command) -> anyhow::Result<ExitCode> {
+    let environment = ProcessEnv;
     let path = &cli.config;
-    let config = shared_config::load(path, &ProcessEnv)
-        .with_context(|| format!("loading config from {}", path.display()))?;
+    // The error names the file.
+    let config = shared_config::load(path, &environment)?;
     match command {
         Command::Run => {
             let mut options = OracleOptions::default();
             if let Some(port) = cli.metrics_port {
                 options.metrics_listener = Some(metrics::bind(cli.metrics_bind, port).await?);
             }
-            oracle::run(&config, &ProcessEnv, options, service::shutdown_signal()).await?;
+            let stop = service_runtime::signal::shutdown_signal();
+            let shutdown = async {
+                let signal = stop.await;
+                tracing::info!(
+                    event = "shutdown_requested",
+                    signal = signal.name(),
+                    "shutting down"
+                );
+            };
+            oracle::run(&config, &environment, options, shutdown).await?;
         }
         Command::Token { account_id } => {
-            let token = token::token_once(&account_id, &config, &ProcessEnv)
+            let token = token::token_once(&account_id, &config, &environment)
                 .await
                 .with_context(|| format!("service account `{account_id}`"))?;
             println!("{}", token.expose());
         }
         Command::Check => {
-            let report = check::check(&config, &ProcessEnv);
+            let report = check::check(&config, &environment);
             println!("ok: config: {} loads and validates", path.display());
             print!("{report}");
             if !report.is_ok() {
@@ -52,26 +70,4 @@ async fn execute(cli: &Cli, command: Command) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn init_logging(format: LogFormat, to_stderr: bool) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let writer = move || -> Box<dyn std::io::Write> {
-        if to_stderr {
-            Box::new(std::io::stderr())
-        } else {
-            Box::new(std::io::stdout())
-        }
-    };
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(writer);
-    match format {
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_span_list(false)
-            .init(),
-        LogFormat::Text => builder.init(),
-    }
 }

@@ -1,7 +1,7 @@
 //! The cron runner: fire a [`Job`] on a 6-field schedule until cancelled.
 //!
 //! Each [`CronTask`] loops: compute the next fire time after the last one (in UTC, from its
-//! [`Clock`]), `select!` between sleeping until then and cancellation, run the tick under
+//! `Clock`), `select!` between sleeping until then and cancellation, run the tick under
 //! [`CronTask::tick_timeout`] (take a token from the service's handle, then run the job),
 //! log `tick_completed` or `tick_failed` (cron, reason), and loop. A failing tick never ends
 //! the loop: the next fire tries again, with a fresh `get_token()`.
@@ -14,8 +14,8 @@
 //!
 //! Time: the schedule is wall-clock (UTC); the runner reads the clock at least once a minute
 //! and recomputes the next fire, so a clock step either way is followed within a minute (a
-//! step back may repeat a fire; jobs are idempotent per fire). [`TokioClock`] maps tokio's (pausable) clock to UTC
-//! so tests drive the runner with `tokio::time::advance`.
+//! step back may repeat a fire; jobs are idempotent per fire). Tests drive the runner with
+//! `service_runtime::clock::TokioClock` and `tokio::time::advance`.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,6 +23,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use service_runtime::clock::Clock;
+use service_runtime::report::Chain;
 use shared_config::CronSchedule;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -37,47 +39,6 @@ const MAX_SLEEP: Duration = Duration::from_secs(60);
 
 /// Most missed fires counted after one overrun; beyond this the count says "at least".
 pub const MAX_COUNTED_MISSED_FIRES: u64 = 1_000;
-
-/// Where the runner reads the time of day.
-pub trait Clock: Send + Sync + 'static {
-    /// Now, in UTC.
-    fn now(&self) -> DateTime<Utc>;
-}
-
-/// The system's wall clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-}
-
-/// Wall time that advances with tokio's clock from a fixed origin, for tests and simulations
-/// under `tokio::time::pause()`.
-#[derive(Debug, Clone, Copy)]
-pub struct TokioClock {
-    origin_wall: DateTime<Utc>,
-    origin: Instant,
-}
-
-impl TokioClock {
-    /// A clock that reads `wall` now and advances with tokio's clock.
-    pub fn starting_at(wall: DateTime<Utc>) -> Self {
-        Self {
-            origin_wall: wall,
-            origin: Instant::now(),
-        }
-    }
-}
-
-impl Clock for TokioClock {
-    fn now(&self) -> DateTime<Utc> {
-        let elapsed = Instant::now().saturating_duration_since(self.origin);
-        self.origin_wall + chrono::Duration::from_std(elapsed).unwrap_or(chrono::Duration::MAX)
-    }
-}
 
 /// Counters of one cron, for metrics.
 #[derive(Debug, Default)]
@@ -238,7 +199,7 @@ impl CronTask {
                     accountId = %account_id,
                     reason = error.reason(),
                     durationMs = duration_ms,
-                    error = %error,
+                    error = %Chain(&error),
                     "tick failed; the next fire tries again"
                 );
             }
@@ -286,12 +247,5 @@ mod tests {
             missed_fires(&every_second, at(0), at(0) + chrono::Duration::days(1)),
             MAX_COUNTED_MISSED_FIRES
         );
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn the_tokio_clock_advances_with_paused_time() {
-        let clock = TokioClock::starting_at(at(0));
-        tokio::time::advance(Duration::from_millis(2500)).await;
-        assert_eq!(clock.now(), at(2) + chrono::Duration::milliseconds(500));
     }
 }

@@ -16,6 +16,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use service_runtime::clock::{Clock, SystemClock};
 use shared_config::{Config, EnvSource, MARK_PUBLISHER_ACCOUNT, SCHEDULER_ACCOUNT};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -26,7 +27,7 @@ use crate::error::OracleError;
 use crate::jobs::{Job, Jobs};
 use crate::ledger::LedgerClient;
 use crate::metrics::{self, OracleMetrics};
-use crate::schedule::{Clock, CronStats, CronTask, SystemClock};
+use crate::schedule::{CronStats, CronTask};
 use crate::token::{RefreshPolicy, TokenHandle, resolve_with_policy};
 
 /// How the services run. `Default` is what the binary uses.
@@ -244,7 +245,7 @@ pub async fn start(
 
 /// Boots the services, runs them until `shutdown` completes, then stops them. This is the
 /// in-process entry point of the end-to-end tests and the one-command demo; the binary calls it
-/// with a SIGTERM/SIGINT future.
+/// with `service_runtime::signal::shutdown_signal`.
 pub async fn run(
     config: &Config,
     env: &dyn EnvSource,
@@ -255,23 +256,4 @@ pub async fn run(
     shutdown.await;
     running.shutdown().await;
     Ok(())
-}
-
-/// Completes on SIGTERM or SIGINT: the binary's shutdown future for [`run`].
-pub async fn shutdown_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let terminate = async {
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                terminate.recv().await;
-            }
-            // Without a SIGTERM handler, SIGINT still stops the oracle.
-            Err(_) => std::future::pending().await,
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        () = terminate => {}
-    }
-    tracing::info!(event = "shutdown_requested", "shutting down");
 }

@@ -40,13 +40,17 @@ use crate::issues::YamlPath;
 /// Where environment variables come from. The binaries use [`ProcessEnv`]; tests pass a
 /// [`MapEnv`] so they never mutate the process environment.
 pub trait EnvSource: Send + Sync {
-    /// The variable's value, or `None` when it is unset or not valid UTF-8.
-    fn var(&self, name: &str) -> Option<String>;
+    /// The variable as set, empty included; `None` when it is unset or not valid UTF-8. Only
+    /// the rule that tells "set but empty" from "unset" (the platform's `IRSFORGE_LEDGER_URL`,
+    /// whose empty value turns the legacy `LEDGER_URL` off) reads this; everything else reads
+    /// [`EnvSource::var`].
+    fn raw(&self, name: &str) -> Option<String>;
 
-    /// The variable's value when it is set and not empty: the rule every setting read from
-    /// the environment follows.
-    fn non_empty(&self, name: &str) -> Option<String> {
-        self.var(name).filter(|value| !value.is_empty())
+    /// The variable's value, `None` when it is unset or empty: the rule every setting read
+    /// from the environment follows, since service managers and manifests often render an
+    /// unset value as an empty one.
+    fn var(&self, name: &str) -> Option<String> {
+        self.raw(name).filter(|value| !value.is_empty())
     }
 }
 
@@ -55,7 +59,7 @@ pub trait EnvSource: Send + Sync {
 pub struct ProcessEnv;
 
 impl EnvSource for ProcessEnv {
-    fn var(&self, name: &str) -> Option<String> {
+    fn raw(&self, name: &str) -> Option<String> {
         std::env::var(name).ok()
     }
 }
@@ -95,7 +99,7 @@ impl std::fmt::Debug for MapEnv {
 }
 
 impl EnvSource for MapEnv {
-    fn var(&self, name: &str) -> Option<String> {
+    fn raw(&self, name: &str) -> Option<String> {
         self.0.get(name).cloned()
     }
 }
@@ -167,17 +171,17 @@ pub(crate) fn apply_overrides(
     // Step 3 creates `auth` before reading any variable.
     ensure_mapping(document, "auth");
     for &(var, path) in BEFORE_ISSUER_DEFAULT {
-        if let Some(text) = env.non_empty(var) {
+        if let Some(text) = env.var(var) {
             set(document, var, path, Value::String(text));
         }
     }
     default_issuer(document);
     for &(var, path) in AFTER_ISSUER_DEFAULT {
-        if let Some(text) = env.non_empty(var) {
+        if let Some(text) = env.var(var) {
             set(document, var, path, Value::String(text));
         }
     }
-    if let Some(text) = env.non_empty(UPSTREAM_TIMEOUT_ENV) {
+    if let Some(text) = env.var(UPSTREAM_TIMEOUT_ENV) {
         let value = js_number(&text).map_or(Value::String(text), |number| {
             serde_yaml_ng::to_value(number).unwrap_or(Value::Null)
         });
@@ -188,7 +192,7 @@ pub(crate) fn apply_overrides(
             value,
         );
     }
-    let ledger_url = match env.var(LEDGER_URL_ENV) {
+    let ledger_url = match env.raw(LEDGER_URL_ENV) {
         Some(value) => Some((value, LEDGER_URL_ENV)),
         None => env
             .var(LEGACY_LEDGER_URL_ENV)

@@ -48,6 +48,27 @@ async fn every_service_does_its_job(stack: &Stack) {
             "no `{event}` line was logged"
         );
     }
+    assert_fields_are_camel_case(&log_lines());
+}
+
+/// One naming convention for every structured field of every service: camelCase; `event`
+/// values are snake_case.
+fn assert_fields_are_camel_case(lines: &[serde_json::Value]) {
+    for line in lines {
+        if let Some(event) = line["event"].as_str() {
+            assert!(
+                event.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                "event {event:?} is not snake_case"
+            );
+        }
+        for field in line.as_object().unwrap().keys() {
+            assert!(
+                field.starts_with(|c: char| c.is_ascii_lowercase())
+                    && field.chars().all(|c| c.is_ascii_alphanumeric()),
+                "field {field:?} is not camelCase: {line}"
+            );
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -70,6 +91,14 @@ async fn builtin_profile_runs_the_whole_chain() {
         );
     }
     every_service_does_its_job(&stack).await;
+    let issued: Vec<serde_json::Value> = log_lines()
+        .into_iter()
+        .filter(|line| line["event"] == "token_issued")
+        .collect();
+    assert!(
+        issued.iter().any(|line| line["accountId"] == "scheduler"),
+        "token_issued names the account as accountId: {issued:?}"
+    );
     stack.shutdown().await.unwrap();
 }
 

@@ -5,9 +5,10 @@
 //! temporary work directory. The sandbox's world is seeded 55 s in the past, so lifecycle
 //! periods are due and the 50-second swap is maturable the moment the crons (every second)
 //! fire. Waiting for the services' effects polls the ledger under a deadline; no assertion is
-//! about how long anything took.
+//! about how long anything took. `demo_binary` runs the `irsforge` binary itself.
 
 mod authorization;
 mod chain;
+mod demo_binary;
 mod resilience;
 mod support;

@@ -7,6 +7,7 @@ use chrono::Utc;
 use irsforge::{Profile, Stack, StackOptions, Workdir};
 use ledger_sandbox::LedgerSnapshot;
 use serde_json::{Value, json};
+use service_runtime::logging::{self, LogFormat};
 
 /// The templates the services' effects create.
 pub(crate) const MARK: &str = "IRSForge.Mark:MarkToMarket";
@@ -125,12 +126,10 @@ pub(crate) fn captured_logs() -> &'static Mutex<Vec<u8>> {
     static LOGS: OnceLock<&'static Mutex<Vec<u8>>> = OnceLock::new();
     LOGS.get_or_init(|| {
         let buffer: &'static Mutex<Vec<u8>> = Box::leak(Box::new(Mutex::new(Vec::new())));
-        let subscriber = tracing_subscriber::fmt()
-            .json()
-            .flatten_event(true)
-            .with_max_level(tracing::Level::INFO)
-            .with_writer(move || BufferWriter(buffer))
-            .finish();
+        // The binaries' own JSON format.
+        let filter = logging::filter("info", None).unwrap();
+        let subscriber =
+            logging::subscriber(LogFormat::Json, filter, false, move || BufferWriter(buffer));
         tracing::subscriber::set_global_default(subscriber).expect("no other subscriber");
         buffer
     })

@@ -18,6 +18,7 @@ use std::time::Duration;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use service_runtime::report::Chain;
 
 pub(crate) use mint::TokenSettings;
 pub use request::MAX_BODY_BYTES;
@@ -61,7 +62,7 @@ pub(crate) async fn token_endpoint(
             shared.metrics.count_outcome("issued");
             tracing::info!(
                 event = "token_issued",
-                account_id = attempt.client_id.as_deref().unwrap_or_default(),
+                accountId = attempt.client_id.as_deref().unwrap_or_default(),
                 kid = %kid,
                 jti = %minted.jti,
                 exp = minted.exp,
@@ -74,9 +75,9 @@ pub(crate) async fn token_endpoint(
             shared.metrics.count_outcome(reason);
             let client_id = attempt.client_id.as_deref().unwrap_or_default();
             if matches!(error, AuthError::Internal(_)) {
-                tracing::error!(event = "token_request_failed", reason, client_id, source = %source, error = %error, "token request failed");
+                tracing::error!(event = "token_request_failed", reason, clientId = client_id, source = %source, error = %Chain(&error), "token request failed");
             } else {
-                tracing::info!(event = "token_request_rejected", reason, client_id, source = %source, "token request rejected");
+                tracing::info!(event = "token_request_rejected", reason, clientId = client_id, source = %source, "token request rejected");
             }
             error.into_response()
         }

@@ -1,10 +1,11 @@
 //! The minted ledger JWT (SPEC §4), checked by decoding it independently.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use auth::{Clock, FixedClock, SystemClock};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use service_runtime::clock::{Clock, ManualClock, SystemClock};
 
 use crate::support::*;
 
@@ -16,8 +17,9 @@ fn json_part(token: &str, index: usize) -> serde_json::Value {
 #[tokio::test]
 async fn claims_follow_the_spec_with_iat_and_exp_from_the_injected_clock() {
     let fixture = Fixture::new();
-    let now = SystemClock.unix_seconds();
-    let options = fixture.options().with_clock(Arc::new(FixedClock(now)));
+    let clock = Arc::new(ManualClock::new(SystemClock.now()));
+    let now = clock.unix_seconds();
+    let options = fixture.options().with_clock(clock);
     let server = TestServer::start(options).await;
     let token = server.token(SCHEDULER, SCHEDULER_SECRET).await;
     let jwks = server.jwks().await;
@@ -72,9 +74,10 @@ async fn every_token_has_a_fresh_jti() {
 #[tokio::test]
 async fn an_expired_token_fails_independent_verification() {
     let fixture = Fixture::new();
-    let long_ago = SystemClock.unix_seconds() - 3600;
-    let server =
-        TestServer::start(fixture.options().with_clock(Arc::new(FixedClock(long_ago)))).await;
+    let long_ago = Arc::new(ManualClock::new(
+        SystemClock.now() - Duration::from_secs(3600),
+    ));
+    let server = TestServer::start(fixture.options().with_clock(long_ago)).await;
     let token = server.token(SCHEDULER, SCHEDULER_SECRET).await;
     let error = verify(&token, &server.jwks().await).unwrap_err();
     assert!(error.contains("ExpiredSignature"), "{error}");

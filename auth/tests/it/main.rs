@@ -2,6 +2,7 @@
 //! and the real `irsforge-auth` binary for start-up, commands and logs.
 
 mod binary;
+mod binary_logs;
 mod claims;
 mod hostile_input;
 mod oauth2_client;

@@ -20,9 +20,9 @@ use chrono::DateTime;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use ledger_types::LedgerApiClaims;
 use serde_json::Value;
+use service_runtime::clock::Clock;
 
 use crate::claims::{self, EndpointGroup, TokenPayload, USER_TOKEN_REFUSED};
-use crate::clock::Clock;
 use crate::envelope::{ApiError, new_correlation_id};
 use crate::error::SandboxError;
 use crate::jwks::JwksCache;

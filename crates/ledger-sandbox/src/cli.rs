@@ -1,22 +1,16 @@
-//! The `ledger-sandbox` binary's flags; every flag also reads an environment variable.
+//! The `ledger-sandbox` binary's flags; every flag also reads an environment variable, and an
+//! empty variable counts as unset (`main.rs` parses with
+//! `service_runtime::env::parse_command_line`).
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use clap::{ArgGroup, Parser, ValueEnum};
+use clap::{ArgGroup, Parser};
+use service_runtime::logging::LogFormat;
 use url::Url;
 
 use crate::options::{DEFAULT_LEDGER_ID, DEFAULT_NAMESPACE_FINGERPRINT};
 use crate::{AuthMode, SandboxOptions};
-
-/// Log line format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    /// One JSON object per line (the default).
-    Json,
-    /// Human-readable lines.
-    Human,
-}
 
 /// A Canton JSON API v1 stand-in holding the IRSForge world.
 ///
@@ -56,8 +50,8 @@ pub struct Cli {
         default_value_t = 5
     )]
     pub jwks_refetch_interval_seconds: u64,
-    /// Log format.
-    #[arg(long, env = "SANDBOX_LOG_FORMAT", value_enum, default_value = "json")]
+    /// Log format: JSON lines (default) or human-readable (`text` is accepted for `human`).
+    #[arg(long, env = "SANDBOX_LOG_FORMAT", value_enum, default_value_t = LogFormat::Json)]
     pub log_format: LogFormat,
 }
 
@@ -90,7 +84,38 @@ impl Cli {
 
 #[cfg(test)]
 mod tests {
+    use clap::CommandFactory;
+
     use super::*;
+
+    #[test]
+    fn log_formats_like_every_binary() {
+        let parse = |format: &str| {
+            let args = [
+                "ledger-sandbox",
+                "--hs256-secret",
+                "s",
+                "--log-format",
+                format,
+            ];
+            service_runtime::env::try_parse_from::<Cli, _, _>(args).map(|cli| cli.log_format)
+        };
+        assert_eq!(parse("json").unwrap(), LogFormat::Json);
+        assert_eq!(parse("human").unwrap(), LogFormat::Human);
+        assert_eq!(parse("text").unwrap(), LogFormat::Human);
+        assert!(parse("yaml").is_err());
+        let default = Cli::try_parse_from(["ledger-sandbox", "--hs256-secret", "s"]).unwrap();
+        assert_eq!(default.log_format, LogFormat::Json);
+        let command = Cli::command();
+        let argument = command
+            .get_arguments()
+            .find(|arg| arg.get_id() == "log_format")
+            .unwrap();
+        assert_eq!(
+            argument.get_env(),
+            Some(std::ffi::OsStr::new("SANDBOX_LOG_FORMAT"))
+        );
+    }
 
     #[test]
     fn exactly_one_auth_mode_is_required() {

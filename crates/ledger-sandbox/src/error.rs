@@ -15,18 +15,18 @@ pub enum SandboxError {
         reason: String,
     },
     /// The HTTP client for the JWKS could not be built.
-    #[error("cannot build the HTTP client for the JWKS: {0}")]
+    #[error("cannot build the HTTP client for the JWKS")]
     HttpClient(#[source] reqwest::Error),
     /// The listener's local address could not be read.
-    #[error("cannot read the listener's local address: {0}")]
+    #[error("cannot read the listener's local address")]
     LocalAddress(#[source] std::io::Error),
     /// Serving HTTP failed.
-    #[error("the HTTP server failed: {0}")]
+    #[error("the HTTP server failed")]
     Serve(#[source] std::io::Error),
     /// [`Sandbox::start`](crate::Sandbox::start) was called outside a tokio runtime.
     #[error("Sandbox::start must be called from within a tokio runtime")]
     NoRuntime,
     /// The server task ended abnormally (it panicked or was aborted).
-    #[error("the sandbox server task ended abnormally: {0}")]
+    #[error("the sandbox server task ended abnormally")]
     Task(#[source] tokio::task::JoinError),
 }

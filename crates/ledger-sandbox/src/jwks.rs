@@ -16,9 +16,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use jsonwebtoken::DecodingKey;
 use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, KeyAlgorithm, PublicKeyUse};
 use serde_json::Value;
+use service_runtime::clock::Clock;
 use url::Url;
 
-use crate::clock::Clock;
 use crate::error::SandboxError;
 use crate::options::JwksOptions;
 
@@ -100,7 +100,7 @@ impl JwksCache {
                 tracing::info!(
                     event = "jwks_refetch_rate_limited",
                     kid = %shorten(kid),
-                    retry_in_ms = wait.num_milliseconds(),
+                    retryInMs = wait.num_milliseconds(),
                     "unknown kid; JWKS refetch rate-limited"
                 );
                 return Err(format!(
@@ -134,7 +134,7 @@ impl JwksCache {
             event = "jwks_refetched",
             url = %self.url,
             trigger,
-            key_count = keys.len(),
+            keyCount = keys.len(),
             "JWKS fetched"
         );
         let found = keys.get(kid).cloned();

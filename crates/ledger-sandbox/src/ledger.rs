@@ -155,8 +155,8 @@ pub(crate) fn exercise(
         event = "choice_exercised",
         template = %template.qualified_name(),
         choice,
-        contract_id = %contract_id,
-        act_as = ?submission.act_as,
+        contractId = %contract_id,
+        actAs = ?submission.act_as,
         created = created.len(),
         "choice exercised"
     );
@@ -265,7 +265,7 @@ fn log_created(contract: &Contract) {
     tracing::info!(
         event = "contract_created",
         template = %contract.template.qualified_name(),
-        contract_id = %contract.contract_id,
+        contractId = %contract.contract_id,
         "contract created"
     );
 }

@@ -8,7 +8,7 @@
 //!
 //! - `lib.rs`: [`run`], [`Sandbox`] (spawn in-process, inspect, shut down), snapshots.
 //! - `options.rs`: [`SandboxOptions`], [`AuthMode`], [`JwksOptions`].
-//! - `clock.rs`: [`Clock`], [`SystemClock`], [`ManualClock`]: the injected notion of now.
+//! - `clock.rs`: ledger time from the injected `service_runtime::clock::Clock`.
 //! - `cli.rs`: [`cli::Cli`], the binary's flags and environment variables.
 //! - `error.rs`: [`SandboxError`].
 //! - `auth.rs`: token extraction and verification (HS256 or RS256/JWKS), time claims, the
@@ -102,7 +102,6 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio_util::sync::{CancellationToken, DropGuard};
 
-pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::SandboxError;
 pub use options::{
     AuthMode, DEFAULT_LEDGER_ID, DEFAULT_NAMESPACE_FINGERPRINT, JwksOptions, SandboxOptions,
@@ -287,7 +286,7 @@ fn prepare(listener: &TcpListener, options: SandboxOptions) -> Result<Prepared, 
     })?;
     tracing::info!(
         event = "world_seeded",
-        seed_time = %seed_time,
+        seedTime = %seed_time,
         contracts = ledger.active_contracts().len(),
         parties = ledger.parties().len(),
         "IRSForge world seeded"
@@ -320,7 +319,7 @@ async fn serve(
     tracing::info!(
         event = "sandbox_started",
         addr = %prepared.local_addr,
-        auth_mode = prepared.mode,
+        authMode = prepared.mode,
         "ledger sandbox listening"
     );
     axum::serve(listener, app)

@@ -1,33 +1,28 @@
-//! `ledger-sandbox`: parses flags, sets up JSON logging, binds the port and runs the library
-//! until SIGINT or SIGTERM.
+//! `ledger-sandbox`: parses flags, sets up logging, binds the port and runs the library until
+//! SIGINT or SIGTERM.
 
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::Parser;
-use ledger_sandbox::cli::{Cli, LogFormat};
-use tracing_subscriber::EnvFilter;
+use ledger_sandbox::cli::Cli;
+use service_runtime::logging::Logging;
+use service_runtime::report::{Chain, exit_failure};
+
+const BINARY: &str = "ledger-sandbox";
+/// Our own events at info, everyone else's warnings.
+const DEFAULT_LOG_FILTER: &str = "warn,ledger_sandbox=info";
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("ledger_sandbox=info"));
-    match cli.log_format {
-        LogFormat::Json => tracing_subscriber::fmt()
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
-            .with_env_filter(filter)
-            .init(),
-        LogFormat::Human => tracing_subscriber::fmt().with_env_filter(filter).init(),
+    let cli: Cli = service_runtime::env::parse_command_line();
+    if let Err(error) = Logging::new(cli.log_format, DEFAULT_LOG_FILTER).install() {
+        return exit_failure(BINARY, &error);
     }
     match serve(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            tracing::error!(event = "sandbox_failed", reason = %format!("{error:#}"), "sandbox failed");
-            eprintln!("ledger-sandbox: {error:#}");
-            ExitCode::FAILURE
+            tracing::error!(event = "sandbox_failed", reason = %Chain(&*error), "sandbox failed");
+            exit_failure(BINARY, &*error)
         }
     }
 }
@@ -39,24 +34,15 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
             "cannot listen on {addr}; is the port taken? choose another with --port or SANDBOX_PORT"
         )
     })?;
-    ledger_sandbox::run(listener, cli.options(), shutdown_signal()).await?;
+    let stop = service_runtime::signal::shutdown_signal();
+    let shutdown = async {
+        let signal = stop.await;
+        tracing::info!(
+            event = "shutdown_requested",
+            signal = signal.name(),
+            "shutdown signal received"
+        );
+    };
+    ledger_sandbox::run(listener, cli.options(), shutdown).await?;
     Ok(())
-}
-
-/// Completes on SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    let mut terminate =
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
-            Err(_) => {
-                let _ = interrupt.await;
-                return;
-            }
-        };
-    tokio::select! {
-        _ = interrupt => {}
-        _ = terminate.recv() => {}
-    }
-    tracing::info!(event = "shutdown_requested", "shutdown signal received");
 }

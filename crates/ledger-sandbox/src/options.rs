@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use ledger_types::PartyId;
+use service_runtime::clock::{Clock, SystemClock};
 use url::Url;
 
 use crate::SandboxError;
-use crate::clock::{Clock, SystemClock};
 
 /// The namespace fingerprint of the IRSForge sandbox (SHA-256 of `irsforge-sandbox` with the
 /// `1220` multihash prefix), so the example configs' party ids match the seeded parties.

@@ -206,7 +206,7 @@ impl<'a> Tally<'a> {
                     cron = %self.cron,
                     stableId = %stable_id,
                     reason = error.reason(),
-                    error = %error,
+                    error = %service_runtime::report::Chain(&error),
                     "acting on a contract failed; the tick carries on with the others"
                 );
                 self.failures.push(error);
@@ -380,7 +380,7 @@ mod tests {
         let error = tally.finish(4).unwrap_err();
         assert_eq!(error.reason(), "job_failed");
         assert_eq!(
-            error.to_string(),
+            service_runtime::report::Chain(&error).to_string(),
             "2 of 4 swaps failed; the first: no curve"
         );
     }

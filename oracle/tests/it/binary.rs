@@ -101,10 +101,11 @@ async fn a_config_that_does_not_load_is_a_one_line_reason_and_exit_1() {
     command.args(["--config", "/nonexistent/irsforge.yaml", "check"]);
     let failed = output(command).await;
     assert_eq!(failed.status.code(), Some(1));
+    // The cause once: the config error names the file, and the OS error follows it.
     assert_eq!(
         stderr(&failed),
-        "irsforge-oracle: loading config from /nonexistent/irsforge.yaml: cannot read config \
-         file /nonexistent/irsforge.yaml: No such file or directory (os error 2)\n"
+        "irsforge-oracle: cannot read config file /nonexistent/irsforge.yaml: No such file or \
+         directory (os error 2)\n"
     );
 }
 
@@ -118,6 +119,94 @@ async fn token_prints_only_the_token_on_stdout() {
     let logged = events(&stderr(&printed));
     assert_eq!(logged[0]["event"], "service_token_env_override");
     assert!(!stderr(&printed).contains("env-token-value"));
+}
+
+#[tokio::test]
+async fn human_logs_as_the_readme_says_with_no_colour_into_a_pipe() {
+    let token = ("SERVICE_TOKEN_MARK_PUBLISHER", "env-token-value");
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
+    let cases: [Case; 4] = [
+        (&[token, ("ORACLE_LOG_FORMAT", "human")], &[]),
+        (&[token, ("ORACLE_LOG_FORMAT", "text")], &[]),
+        (&[token], &["--log-format", "human"]),
+        (
+            &[
+                token,
+                ("ORACLE_LOG_FORMAT", "human"),
+                ("TERM", "xterm-256color"),
+            ],
+            &[],
+        ),
+    ];
+    for (vars, flags) in cases {
+        let mut command = oracle(vars);
+        command.args(flags);
+        command.args(["--config", BUILTIN_PATH, "token", "mark-publisher"]);
+        let printed = output(command).await;
+        assert!(
+            printed.status.success(),
+            "{vars:?} {flags:?}: {}",
+            stderr(&printed)
+        );
+        assert_eq!(stdout(&printed), "env-token-value\n");
+        let logs = stderr(&printed);
+        assert!(logs.contains("service_token_env_override"), "{logs}");
+        assert!(events(&logs).is_empty(), "not human: {logs}");
+        assert!(
+            !logs.contains('\x1b'),
+            "{vars:?} {flags:?}: escape codes in {logs:?}"
+        );
+    }
+    let mut command = oracle(&[token, ("ORACLE_LOG_FORMAT", "yaml")]);
+    command.args(["--config", BUILTIN_PATH, "token", "mark-publisher"]);
+    let refused = output(command).await;
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("yaml"), "{}", stderr(&refused));
+}
+
+#[tokio::test]
+async fn empty_environment_variables_count_as_unset() {
+    let mut vars = SECRETS.to_vec();
+    vars.extend([
+        ("ORACLE_LOG_FORMAT", ""),
+        ("ORACLE_METRICS_PORT", ""),
+        ("ORACLE_METRICS_BIND", ""),
+        ("MARK_PUBLISHER_CRON", ""),
+        ("RUST_LOG", ""),
+        ("IRSFORGE_AUTH_PROVIDER", ""),
+    ]);
+    let mut command = oracle(&vars);
+    command.args(["--config", BUILTIN_PATH, "check"]);
+    let checked = output(command).await;
+    assert!(
+        checked.status.success(),
+        "{}{}",
+        stdout(&checked),
+        stderr(&checked)
+    );
+    assert!(stdout(&checked).contains("(from scheduler.cron.trigger)"));
+}
+
+#[tokio::test]
+async fn a_taken_metrics_port_prints_its_cause_once() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let mut command = oracle(&SECRETS);
+    command.args(["--config", BUILTIN_PATH, "--metrics-bind", "127.0.0.1"]);
+    command.args(["--metrics-port", &port]);
+    let failed = output(command).await;
+    assert_eq!(failed.status.code(), Some(1));
+    let line = stderr(&failed);
+    // Linux's text for EADDRINUSE.
+    let cause = "Address already in use";
+    assert!(
+        line.starts_with(&format!(
+            "irsforge-oracle: cannot listen for /metrics on 127.0.0.1:{port}: {cause}"
+        )),
+        "{line}"
+    );
+    assert_eq!(line.lines().count(), 1, "{line}");
+    assert_eq!(line.matches(cause).count(), 1, "{line}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -252,4 +341,20 @@ async fn runs_until_sigterm_and_exits_cleanly() {
             .any(|line| line.contains("\"event\":\"oracle_stopped\"")),
         "{rest:#?}"
     );
+    let stopping = events(&rest.join("\n"));
+    assert!(
+        stopping
+            .iter()
+            .any(|line| line["event"] == "shutdown_requested" && line["signal"] == "SIGTERM"),
+        "{rest:#?}"
+    );
+    for line in events(&booted).iter().chain(&stopping) {
+        for field in line.as_object().unwrap().keys() {
+            assert!(
+                field.starts_with(|c: char| c.is_ascii_lowercase())
+                    && field.chars().all(|c| c.is_ascii_alphanumeric()),
+                "field {field:?} is not camelCase: {line}"
+            );
+        }
+    }
 }

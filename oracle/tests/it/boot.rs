@@ -5,9 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use oracle::schedule::TokioClock;
 use oracle::{FailureReason, OracleError, OracleOptions, start};
 use serde_json::{Value, json};
+use service_runtime::clock::TokioClock;
+use service_runtime::report::Chain;
 use shared_config::MapEnv;
 
 use crate::support::fake_auth::{FakeAuth, Reply};
@@ -153,11 +154,10 @@ async fn invalid_client_for_the_scheduler_fails_the_boot_naming_the_account() {
     };
     assert_eq!(account, "scheduler");
     assert_eq!(source.reason(), FailureReason::InvalidClient);
+    let line = Chain(&error).to_string();
     assert!(
-        error
-            .to_string()
-            .starts_with("service account `scheduler`: token endpoint"),
-        "{error}"
+        line.starts_with("service account `scheduler`: token endpoint"),
+        "{line}"
     );
     assert_eq!(
         names(&logs.events()),
@@ -185,7 +185,7 @@ async fn schedules_are_checked_before_any_request() {
     .err()
     .unwrap();
     assert_eq!(
-        error.to_string(),
+        Chain(&error).to_string(),
         "MARK_PUBLISHER_CRON=\"*/5 * * *\": expected 5 fields (min hour day-of-month month \
          day-of-week) or 6 with seconds first, e.g. \"*/5 * * * * *\"; found 4"
     );

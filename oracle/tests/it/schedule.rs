@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use oracle::jobs::{CSA_TEMPLATE_ID, Job, JobContext, JobFuture, JobReport, LedgerProbe};
-use oracle::schedule::{CronStats, CronTask, TokioClock};
+use oracle::schedule::{CronStats, CronTask};
 use oracle::token::TokenHandle;
 use oracle::{LedgerClient, TickError};
 use serde_json::json;
+use service_runtime::clock::{Clock, TokioClock};
 use shared_config::CronSchedule;
 use tokio_util::sync::CancellationToken;
 
@@ -290,12 +291,13 @@ async fn the_ledger_probe_queries_with_the_services_token() {
 }
 
 /// Tokio time plus an offset a test can step.
+#[derive(Debug)]
 struct SteppedClock {
     base: TokioClock,
     offset: Mutex<chrono::Duration>,
 }
 
-impl oracle::schedule::Clock for SteppedClock {
+impl Clock for SteppedClock {
     fn now(&self) -> DateTime<Utc> {
         self.base.now() + *self.offset.lock().unwrap()
     }

@@ -18,10 +18,10 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use service_runtime::clock::Clock;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::auth::Authenticator;
-use crate::clock::Clock;
 use crate::envelope::{ApiError, RejectionLog};
 use crate::store::LedgerState;
 use crate::template::TemplateDef;

@@ -23,7 +23,7 @@ fn serves_logs_json_and_exits_cleanly_on_sigterm() {
         .map(|line| serde_json::from_str::<Value>(&line.unwrap()).unwrap())
         .find(|line| line["event"] == "sandbox_started")
         .expect("a sandbox_started line");
-    assert_eq!(started["auth_mode"], "hs256");
+    assert_eq!(started["authMode"], "hs256");
     assert!(started["addr"].as_str().unwrap().starts_with("127.0.0.1:"));
 
     let status = Command::new("kill")
@@ -52,11 +52,91 @@ fn a_taken_port_is_refused_with_a_one_line_reason() {
     assert!(!output.status.success());
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
-        stderr.contains(&format!(
-            "cannot listen on 127.0.0.1:{port}; is the port taken?"
+        stderr.starts_with(&format!(
+            "ledger-sandbox: cannot listen on 127.0.0.1:{port}; is the port taken?"
         )),
         "{stderr}"
     );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    // Linux's text for EADDRINUSE.
+    let cause = "Address already in use";
+    assert_eq!(stderr.matches(cause).count(), 1, "{stderr}");
+}
+
+/// Starts the binary on a free port with `vars` set, reads stdout until `sandbox_started`,
+/// stops it with SIGTERM and returns everything it wrote on stdout.
+fn started_and_stopped(args: &[&str], vars: &[(&str, &str)]) -> String {
+    let mut child = Command::new(BINARY)
+        .args(["--port", "0", "--hs256-secret", "binary-test-secret"])
+        .args(args)
+        .env_remove("RUST_LOG")
+        .envs(vars.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut text = String::new();
+    while !text.contains("sandbox_started") {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).unwrap() == 0 {
+            let status = child.wait().unwrap();
+            panic!("exited ({status}) before sandbox_started: {text}");
+        }
+        text.push_str(&line);
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::io::Read::read_to_string(&mut stdout, &mut text).unwrap();
+    assert!(child.wait().unwrap().success(), "{text}");
+    text
+}
+
+#[test]
+fn human_logs_from_the_flag_or_the_variable_carry_no_colour_into_a_pipe() {
+    for (args, vars) in [
+        (&["--log-format", "human"][..], &[][..]),
+        (&["--log-format", "text"][..], &[][..]),
+        (&[][..], &[("SANDBOX_LOG_FORMAT", "human")][..]),
+        (
+            &[][..],
+            &[("SANDBOX_LOG_FORMAT", "human"), ("TERM", "xterm-256color")][..],
+        ),
+    ] {
+        let text = started_and_stopped(args, vars);
+        assert!(text.contains("sandbox_stopped"), "{text}");
+        assert!(
+            text.lines()
+                .all(|line| serde_json::from_str::<Value>(line).is_err()),
+            "{args:?} {vars:?}: {text}"
+        );
+        assert!(!text.contains('\x1b'), "{args:?} {vars:?}: {text:?}");
+    }
+}
+
+#[test]
+fn empty_environment_variables_count_as_unset() {
+    let text = started_and_stopped(
+        &[],
+        &[
+            ("SANDBOX_LOG_FORMAT", ""),
+            ("SANDBOX_JWKS_URL", ""),
+            ("SANDBOX_APPLICATION_ID", ""),
+            ("SANDBOX_LEEWAY_SECONDS", ""),
+            ("SANDBOX_BIND", ""),
+            ("RUST_LOG", ""),
+        ],
+    );
+    let started = text
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .find(|line| line["event"] == "sandbox_started")
+        .unwrap();
+    assert_eq!(started["authMode"], "hs256");
+    assert!(started["addr"].as_str().unwrap().starts_with("127.0.0.1:"));
 }
 
 #[test]

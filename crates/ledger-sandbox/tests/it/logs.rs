@@ -8,6 +8,7 @@ use std::time::Duration;
 use ledger_sandbox::SandboxOptions;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use service_runtime::logging::{self, LogFormat};
 
 use crate::support::{
     APPLICATION_ID, JwksServer, SECRET, Signer, TestLedger, hs256_token, jwk, rs256_token, rsa_keys,
@@ -55,12 +56,9 @@ impl Captured {
     fn install(&self) -> CaptureGuard {
         static GLOBAL: OnceLock<()> = OnceLock::new();
         GLOBAL.get_or_init(|| {
-            let subscriber = tracing_subscriber::fmt()
-                .json()
-                .flatten_event(true)
-                .with_max_level(tracing::Level::TRACE)
-                .with_writer(|| RoutingWriter)
-                .finish();
+            // The binary's own JSON format, at every level.
+            let filter = logging::filter("trace", None).unwrap();
+            let subscriber = logging::subscriber(LogFormat::Json, filter, false, || RoutingWriter);
             tracing::subscriber::set_global_default(subscriber).unwrap();
         });
         CAPTURE.with(|capture| *capture.borrow_mut() = Some(self.clone()));
@@ -165,6 +163,23 @@ async fn logs_name_stable_events_and_never_a_token_or_the_secret() {
         let signature = token.rsplit('.').next().unwrap();
         assert!(!text.contains(signature), "a token leaked into the logs");
     }
+    // One naming convention for every field: camelCase (`contractId`, `actAs`, `authMode`).
+    for line in text.lines() {
+        let line: Value = serde_json::from_str(line).unwrap();
+        for field in line.as_object().unwrap().keys() {
+            assert!(
+                field.starts_with(|c: char| c.is_ascii_lowercase())
+                    && field.chars().all(|c| c.is_ascii_alphanumeric()),
+                "field {field:?} is not camelCase: {line}"
+            );
+        }
+    }
+    let exercised = text
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .find(|line| line["event"] == "choice_exercised")
+        .unwrap();
+    assert_eq!(exercised["contractId"], contract_id, "{exercised}");
 }
 
 #[tokio::test]

@@ -9,9 +9,10 @@ use aws_lc_rs::signature::RSA_PKCS1_SHA256;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use ledger_sandbox::{ManualClock, PACKAGE_ID, Sandbox, SandboxOptions};
+use ledger_sandbox::{PACKAGE_ID, Sandbox, SandboxOptions};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use service_runtime::clock::ManualClock;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -83,7 +84,7 @@ impl TestLedger {
     }
 
     pub(crate) fn now_seconds(&self) -> i64 {
-        use ledger_sandbox::Clock;
+        use service_runtime::clock::Clock;
         self.clock.now().timestamp()
     }
 

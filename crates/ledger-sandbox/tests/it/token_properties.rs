@@ -5,11 +5,12 @@
 use std::sync::Arc;
 
 use axum::http::{HeaderMap, HeaderValue, header};
+use ledger_sandbox::SandboxOptions;
 use ledger_sandbox::fuzzing::{Accepted, Endpoint, Rejection, TokenVerifier};
-use ledger_sandbox::{ManualClock, SandboxOptions};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Value, json};
+use service_runtime::clock::ManualClock;
 
 use crate::support::{
     APPLICATION_ID, JwksServer, LEDGER_ID, SECRET, b64, hs256_options, jwk, rs256_token, rsa_keys,

@@ -8,9 +8,11 @@ use oracle::jobs::MarkPublisher;
 use oracle::jobs::lf::Decimal;
 use oracle::jobs::pricing::price_netting_set;
 use oracle::jobs::world::{Csa, Curve, StableView, Swap};
-use oracle::schedule::{CronStats, CronTask, SystemClock};
+use oracle::schedule::{CronStats, CronTask};
 use oracle::token::resolve_service_token;
 use serde_json::{Value, json};
+use service_runtime::clock::SystemClock;
+use service_runtime::report::Chain;
 use shared_config::{CronSchedule, MapEnv};
 use tokio_util::sync::CancellationToken;
 
@@ -213,7 +215,7 @@ async fn the_schedulers_token_is_refused_for_publish_mark() {
         .await
         .unwrap_err();
     assert_eq!(error.reason(), "choice_not_authorized");
-    let message = error.to_string();
+    let message = Chain(&error).to_string();
     assert!(
         message.contains("PublishMark on CSA CSA-AB-001")
             && message.contains("DAML_AUTHORIZATION_ERROR"),

@@ -1,6 +1,6 @@
 //! The real jobs against the real ledger sandbox, in-process on `127.0.0.1:0` in HS256 mode.
 //!
-//! The sandbox runs on a [`ManualClock`] with the world seeded at WORLD.md's seed time T
+//! The sandbox runs on a `ManualClock` with the world seeded at WORLD.md's seed time T
 //! (2026-01-05T09:00:00Z) and ledger time T + 55 s unless a test moves it, so the short
 //! swaps' first periods are due, `IRS-SHORT-50S` is past maturity and the figures of
 //! WORLD.md's worked example apply. Each test calls a job's `Job::run` with a token minted for
@@ -16,12 +16,13 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use ledger_sandbox::{DEFAULT_NAMESPACE_FINGERPRINT, ManualClock, Sandbox, SandboxOptions};
+use ledger_sandbox::{DEFAULT_NAMESPACE_FINGERPRINT, Sandbox, SandboxOptions};
 use ledger_types::{LedgerApiClaims, LedgerJwtClaims};
 use oracle::jobs::{Job, JobContext, JobReport};
 use oracle::ledger::Contract;
 use oracle::{BearerToken, LedgerClient, TickError};
 use serde_json::Value;
+use service_runtime::clock::ManualClock;
 use url::Url;
 
 pub(crate) const SECRET: &str = "jobs-test-hs256-secret";

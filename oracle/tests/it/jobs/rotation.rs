@@ -103,10 +103,8 @@ async fn a_second_rotation_fails_the_tick_and_the_next_fire_succeeds() {
             .all(|(status, _)| *status == 200)
     );
     assert_eq!(error.reason(), "contract_not_found");
-    assert!(
-        error.to_string().contains("PublishMark on CSA CSA-AB-001"),
-        "{error}"
-    );
+    let line = service_runtime::report::Chain(&error).to_string();
+    assert!(line.contains("PublishMark on CSA CSA-AB-001"), "{line}");
     assert_eq!(world.csa()["lastMarkAsOf"], "2026-01-05T09:00:51Z");
 
     let next_fire = run_on(&through_proxy, &MarkPublisher, &world.operator, at(56))

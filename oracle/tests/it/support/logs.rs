@@ -4,6 +4,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::Value;
+use service_runtime::logging::{self, LogFormat};
 use tracing::Dispatch;
 use tracing::subscriber::DefaultGuard;
 use tracing_subscriber::fmt::MakeWriter;
@@ -52,14 +53,8 @@ impl LogCapture {
     /// drops, in the binary's JSON format.
     pub(crate) fn install(&self) -> DefaultGuard {
         pin_callsite_interest();
-        let subscriber = tracing_subscriber::fmt()
-            .json()
-            .flatten_event(true)
-            .with_span_list(false)
-            .with_current_span(false)
-            .with_max_level(tracing::Level::DEBUG)
-            .with_writer(self.clone())
-            .finish();
+        let filter = logging::filter("debug", None).unwrap();
+        let subscriber = logging::subscriber(LogFormat::Json, filter, false, self.clone());
         let guard = tracing::subscriber::set_default(subscriber);
         // Repairs callsites that cached `never` before the anchors existed.
         tracing::callsite::rebuild_interest_cache();
