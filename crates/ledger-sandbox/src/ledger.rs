@@ -11,7 +11,7 @@
 use serde_json::{Value, json};
 
 use crate::envelope::ApiError;
-use crate::lf::LfTime;
+use crate::lf::Timestamp;
 use crate::store::{Contract, LedgerState, format_offset};
 use crate::template::{ChoiceContext, ChoiceError, InstanceError, TemplateDef};
 
@@ -86,7 +86,7 @@ pub(crate) fn create(
 /// result object (`exerciseResult`, `events`, `completionOffset`).
 pub(crate) fn exercise(
     state: &mut LedgerState,
-    now: LfTime,
+    now: Timestamp,
     submission: &Submission,
     template: &'static TemplateDef,
     target: &Target,

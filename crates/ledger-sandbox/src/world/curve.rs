@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::lf::{LfTime, Numeric, Party};
+use crate::lf::{Numeric, Party, Timestamp};
 use crate::template::{Template, TemplateDef, template_def};
 
 /// The template's erased definition.
@@ -27,7 +27,7 @@ pub(crate) enum Interpolation {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct Pillar {
-    pub(crate) maturity: LfTime,
+    pub(crate) maturity: Timestamp,
     pub(crate) discount_factor: Numeric,
 }
 
@@ -38,7 +38,7 @@ pub(crate) struct DiscountCurve {
     pub(crate) operator: Party,
     pub(crate) observers: Vec<Party>,
     pub(crate) currency: String,
-    pub(crate) as_of: LfTime,
+    pub(crate) as_of: Timestamp,
     pub(crate) interpolation: Interpolation,
     pub(crate) pillars: Vec<Pillar>,
 }
@@ -91,7 +91,7 @@ pub(crate) fn curve_key(operator: &Party, currency: &str) -> Value {
 impl DiscountCurve {
     /// DF(t): 1 at or before `asOf`; `ln DF` linear in time between the points
     /// (asOf, 1), (maturity₁, DF₁), …; beyond the last pillar, the last segment's slope.
-    pub(crate) fn discount_factor(&self, at: LfTime) -> f64 {
+    pub(crate) fn discount_factor(&self, at: Timestamp) -> f64 {
         let t = at.micros() as f64;
         let Some(last) = self.pillars.len().checked_sub(1) else {
             // `ensure` refuses a curve without pillars; a flat curve is the only sane reading.
@@ -129,7 +129,7 @@ fn interpolate(from: (f64, f64), to: (f64, f64), t: f64) -> f64 {
 }
 
 /// Act/360 year fraction between two instants, measured to the microsecond.
-pub(crate) fn act_360(start: LfTime, end: LfTime) -> f64 {
+pub(crate) fn act_360(start: Timestamp, end: Timestamp) -> f64 {
     (end.micros() - start.micros()) as f64 / ACT_360_YEAR_MICROS
 }
 
@@ -137,8 +137,8 @@ pub(crate) fn act_360(start: LfTime, end: LfTime) -> f64 {
 mod tests {
     use super::*;
 
-    fn time(seconds: i64) -> LfTime {
-        LfTime::from_micros(seconds * 1_000_000).unwrap()
+    fn time(seconds: i64) -> Timestamp {
+        Timestamp::from_micros(seconds * 1_000_000).unwrap()
     }
 
     fn curve(pillars: &[(i64, &str)]) -> DiscountCurve {

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::lf::{ContractId, Int64, LfTime, Numeric, Party, Unit};
+use crate::lf::{ContractId, Int64, Numeric, Party, Timestamp, Unit};
 use crate::template::{Choice, ChoiceContext, ChoiceError, Template, TemplateDef, template_def};
 use crate::world::curve::{DiscountCurve, act_360, curve_key};
 use crate::world::swap::Swap;
@@ -30,14 +30,14 @@ pub(crate) struct LifecycleEffect {
     pub(crate) csa_id: String,
     pub(crate) currency: String,
     pub(crate) period_index: Int64,
-    pub(crate) period_start: LfTime,
-    pub(crate) period_end: LfTime,
+    pub(crate) period_start: Timestamp,
+    pub(crate) period_end: Timestamp,
     pub(crate) accrual_fraction: Numeric,
     pub(crate) fixing_rate: Numeric,
     pub(crate) fixed_amount: Numeric,
     pub(crate) float_amount: Numeric,
     pub(crate) net_to_fixed_payer: Numeric,
-    pub(crate) processed_at: LfTime,
+    pub(crate) processed_at: Timestamp,
 }
 
 impl Template for LifecycleEffect {
@@ -73,8 +73,8 @@ pub(crate) struct MaturedSwap {
     pub(crate) currency: String,
     pub(crate) notional: Numeric,
     pub(crate) fixed_rate: Numeric,
-    pub(crate) maturity_time: LfTime,
-    pub(crate) matured_at: LfTime,
+    pub(crate) maturity_time: Timestamp,
+    pub(crate) matured_at: Timestamp,
 }
 
 impl Template for MaturedSwap {

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::lf::{Int64, LfTime, Numeric, Party};
+use crate::lf::{Int64, Numeric, Party, Timestamp};
 use crate::template::{Template, TemplateDef, choice_def, template_def};
 use crate::world::lifecycle::{MatureByScheduler, TriggerLifecycleByScheduler};
 
@@ -36,8 +36,8 @@ pub(crate) struct Swap {
     pub(crate) currency: String,
     pub(crate) notional: Numeric,
     pub(crate) fixed_rate: Numeric,
-    pub(crate) effective_time: LfTime,
-    pub(crate) maturity_time: LfTime,
+    pub(crate) effective_time: Timestamp,
+    pub(crate) maturity_time: Timestamp,
     pub(crate) period_seconds: Int64,
     pub(crate) next_period_index: Int64,
 }
@@ -102,7 +102,7 @@ impl Swap {
 
     /// Period `index` (0-based): start = effective + index·period,
     /// end = min(effective + (index+1)·period, maturity).
-    pub(crate) fn period(&self, index: i64) -> (LfTime, LfTime) {
+    pub(crate) fn period(&self, index: i64) -> (Timestamp, Timestamp) {
         let effective = self.effective_time.micros();
         let maturity = self.maturity_time.micros();
         let at = |k: i64| {
@@ -110,8 +110,8 @@ impl Swap {
                 .saturating_add(k.saturating_mul(self.period_micros()))
                 .min(maturity)
         };
-        let start = LfTime::from_micros(at(index)).unwrap_or(self.maturity_time);
-        let end = LfTime::from_micros(at(index + 1)).unwrap_or(self.maturity_time);
+        let start = Timestamp::from_micros(at(index)).unwrap_or(self.maturity_time);
+        let end = Timestamp::from_micros(at(index + 1)).unwrap_or(self.maturity_time);
         (start, end)
     }
 }
@@ -122,7 +122,7 @@ mod tests {
 
     pub(crate) fn swap(effective: i64, maturity: i64, period: i64) -> Swap {
         let party = |name: &str| Party::parse(name).unwrap();
-        let time = |s: i64| LfTime::from_micros(s * 1_000_000).unwrap();
+        let time = |s: i64| Timestamp::from_micros(s * 1_000_000).unwrap();
         Swap {
             operator: party("Operator"),
             scheduler: party("Scheduler"),
@@ -145,7 +145,8 @@ mod tests {
     fn schedule_ends_with_a_short_stub() {
         let swap = swap(100, 150, 20);
         assert_eq!(swap.period_count(), 3);
-        let seconds = |(s, e): (LfTime, LfTime)| (s.micros() / 1_000_000, e.micros() / 1_000_000);
+        let seconds =
+            |(s, e): (Timestamp, Timestamp)| (s.micros() / 1_000_000, e.micros() / 1_000_000);
         assert_eq!(seconds(swap.period(0)), (100, 120));
         assert_eq!(seconds(swap.period(1)), (120, 140));
         assert_eq!(seconds(swap.period(2)), (140, 150));

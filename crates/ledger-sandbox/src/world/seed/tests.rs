@@ -6,8 +6,9 @@ use chrono::DateTime;
 use super::*;
 use crate::world::curve::act_360;
 
-fn seeded() -> (LedgerState, LfTime) {
-    let seed_time = LfTime::new(DateTime::from_timestamp(1_767_603_600, 0).unwrap());
+fn seeded() -> (LedgerState, Timestamp) {
+    let seed_time =
+        Timestamp::from_datetime(DateTime::from_timestamp(1_767_603_600, 0).unwrap()).unwrap();
     let mut state = LedgerState::new();
     let fingerprint = crate::options::DEFAULT_NAMESPACE_FINGERPRINT;
     seed(
@@ -30,8 +31,8 @@ fn contracts<T: Template>(state: &LedgerState) -> Vec<T> {
 }
 
 /// WORLD.md "Pricing": the value of a swap to PartyA at valuation time `v`.
-fn value_to_party_a(swap: &Swap, curve: &DiscountCurve, party_a: &Party, v: LfTime) -> f64 {
-    let p = |x: LfTime| curve.discount_factor(x.max(v)) / curve.discount_factor(v);
+fn value_to_party_a(swap: &Swap, curve: &DiscountCurve, party_a: &Party, v: Timestamp) -> f64 {
+    let p = |x: Timestamp| curve.discount_factor(x.max(v)) / curve.discount_factor(v);
     let (notional, rate) = (swap.notional.to_f64(), swap.fixed_rate.to_f64());
     let (mut float_leg, mut fixed_leg) = (0.0, 0.0);
     for index in 0..swap.period_count() {
@@ -98,7 +99,7 @@ fn the_seeded_netting_set_marks_as_world_md_says() {
     assert!((exposure - -1_873_740.85).abs() < 0.05, "{exposure}");
     assert_eq!(call_amount(&csa, exposure), -1_630_000.0);
     // A later valuation barely moves the long-dated marks; the short swaps expire.
-    let later = LfTime::from_micros(seed_time.micros() + 60_000_000).unwrap();
+    let later = Timestamp::from_micros(seed_time.micros() + 60_000_000).unwrap();
     let exposure_later: f64 = swaps
         .iter()
         .map(|swap| value_to_party_a(swap, &curve, &csa.party_a, later))
