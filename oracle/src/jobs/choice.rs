@@ -14,7 +14,7 @@
 
 use std::future::Future;
 
-use chrono::{DateTime, Utc};
+use ledger_types::lf::Timestamp;
 use serde_json::{Map, Value};
 
 use crate::error::{LedgerError, TickError};
@@ -237,13 +237,14 @@ impl<'a> Tally<'a> {
 /// not decode fails only itself.
 pub(crate) async fn for_each_due_swap<Act, Fut>(
     context: &JobContext<'_>,
-    plan: fn(&Swap, DateTime<Utc>) -> Result<Plan, TickError>,
+    plan: fn(&Swap, Timestamp) -> Result<Plan, TickError>,
     act: Act,
 ) -> Result<JobReport, TickError>
 where
     Act: Fn(Swap) -> Fut,
     Fut: Future<Output = Result<bool, TickError>>,
 {
+    let now = context.ledger_time()?;
     let request = QueryRequest::templates([template_id(SWAP)]);
     let contracts = context.ledger.query(context.token, &request).await?;
     let mut tally = Tally::new(context.cron, "swaps");
@@ -251,7 +252,7 @@ where
         let stable_id = contract.payload["swapId"].as_str().unwrap_or("?");
         let outcome = match Swap::decode(contract) {
             Err(error) => Err(TickError::Job(error)),
-            Ok(swap) => match plan(&swap, context.fired_at) {
+            Ok(swap) => match plan(&swap, now) {
                 Ok(Plan::Skip(_)) => continue,
                 Ok(Plan::Exercise(_)) => act(swap).await,
                 Err(error) => Err(error),

@@ -10,14 +10,13 @@
 //! do: the next fire tries again). A swap that rotated under the job (triggered in the
 //! meantime) is re-queried by `swapId` and matured once; one that is gone was matured already.
 
-use chrono::{DateTime, Utc};
+use ledger_types::lf::Timestamp;
 use serde_json::json;
 
 use crate::error::TickError;
 use crate::jobs::choice::{
     ChoiceSpec, Outcome, Plan, exercise_with_requery, for_each_due_swap, log_no_effect, result_ids,
 };
-use crate::jobs::lf::format_time;
 use crate::jobs::world::{StableView, Swap};
 use crate::jobs::{Job, JobContext, JobFuture};
 
@@ -46,17 +45,17 @@ impl Job for Mature {
 }
 
 /// Mature when maturity is at or before `now`.
-fn plan(swap: &Swap, now: DateTime<Utc>) -> Result<Plan, TickError> {
+fn plan(swap: &Swap, now: Timestamp) -> Result<Plan, TickError> {
     Ok(if swap.terms.maturity <= now {
         Plan::Exercise(json!({}))
     } else {
-        Plan::Skip(format!("matures at {}", format_time(swap.terms.maturity)))
+        Plan::Skip(format!("matures at {}", swap.terms.maturity))
     })
 }
 
 /// Matures one swap; `Ok(true)` when it matured.
 async fn mature(context: &JobContext<'_>, swap: &Swap) -> Result<bool, TickError> {
-    let now = context.fired_at;
+    let now = context.ledger_time()?;
     let outcome =
         exercise_with_requery(context, MATURE, swap, |current| plan(current, now)).await?;
     match outcome {

@@ -11,7 +11,7 @@
 //! nothing to do) whatever the job's clock says. A swap that rotated under the job (triggered
 //! by another replica, or matured) is re-queried by `swapId` and re-checked once.
 
-use chrono::{DateTime, Utc};
+use ledger_types::lf::Timestamp;
 use serde_json::json;
 
 use crate::error::TickError;
@@ -19,7 +19,6 @@ use crate::jobs::choice::{
     ChoiceSpec, Outcome, Plan, created, exercise_with_requery, for_each_due_swap, json_text,
     log_no_effect, result_ids,
 };
-use crate::jobs::lf::format_time;
 use crate::jobs::world::{SWAP, StableView, Swap};
 use crate::jobs::{Job, JobContext, JobFuture};
 
@@ -46,20 +45,20 @@ impl Job for TriggerLifecycle {
 }
 
 /// Trigger when the next period ended at or before `now`.
-fn plan(swap: &Swap, now: DateTime<Utc>) -> Result<Plan, TickError> {
+fn plan(swap: &Swap, now: Timestamp) -> Result<Plan, TickError> {
     let next_end = swap
         .next_period_end()
         .map_err(|error| TickError::Job(format!("swap {}: {error}", swap.swap_id)))?;
     Ok(match next_end {
         Some(end) if end <= now => Plan::Exercise(json!({})),
-        Some(end) => Plan::Skip(format!("the next period ends at {}", format_time(end))),
+        Some(end) => Plan::Skip(format!("the next period ends at {end}")),
         None => Plan::Skip("every period is processed".into()),
     })
 }
 
 /// Triggers one swap; `Ok(true)` when periods were processed.
 async fn trigger(context: &JobContext<'_>, swap: &Swap) -> Result<bool, TickError> {
-    let now = context.fired_at;
+    let now = context.ledger_time()?;
     let outcome =
         exercise_with_requery(context, TRIGGER, swap, |current| plan(current, now)).await?;
     match outcome {
