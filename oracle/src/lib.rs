@@ -8,6 +8,10 @@
 //!
 //! # Layout
 //!
+//! - `http` (private, a leaf): what every outbound exchange shares: [`BearerToken`], the client
+//!   settings, capped body reads and the cleaning of server text. `ledger` and `token` build on
+//!   it; `ledger` never imports `token`, and `token` uses `ledger` only for the demo branch's
+//!   party lookup.
 //! - [`token`]: the three-branch resolver (environment override, demo HS256 bootstrap, OAuth2
 //!   client credentials) and the handle that refreshes at 80 %, retries at 90 %, recovers with
 //!   capped jittered backoff and never hands out an expired token.

@@ -47,8 +47,8 @@ pub use settle_net::SettleNet;
 pub use trigger::TriggerLifecycle;
 
 use crate::error::TickError;
+use crate::http::BearerToken;
 use crate::ledger::LedgerClient;
-use crate::token::BearerToken;
 
 /// What a job gets for one tick.
 #[derive(Debug, Clone, Copy)]

@@ -29,9 +29,7 @@ pub use types::{
 };
 
 use crate::error::{LedgerError, OracleError};
-use crate::http;
-use crate::token::BearerToken;
-use crate::token::response::sanitize;
+use crate::http::{self, BearerToken, long_server_text, short_server_text};
 
 /// The largest ledger answer read.
 pub const MAX_LEDGER_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
@@ -211,7 +209,10 @@ fn read_envelope<T: DeserializeOwned>(
         return T::deserialize(result).map_err(|error| LedgerError::Malformed {
             endpoint: endpoint.to_owned(),
             status,
-            detail: format!("unexpected `result`: {}", sanitize(&error.to_string())),
+            detail: format!(
+                "unexpected `result`: {}",
+                short_server_text(&error.to_string())
+            ),
         });
     }
     let failing = if (200..300).contains(&effective) {
@@ -224,7 +225,7 @@ fn read_envelope<T: DeserializeOwned>(
         .and_then(Value::as_array)
         .and_then(|errors| errors.first())
         .and_then(Value::as_str)
-        .map(sanitize_long)
+        .map(long_server_text)
         .unwrap_or_else(|| "(no error message)".to_owned());
     let code_id = envelope
         .get("ledgerApiError")
@@ -291,20 +292,6 @@ fn classify_failure(
             status,
             detail: format!("unexpected status {status}: {message}"),
         },
-    }
-}
-
-/// Ledger error texts are long (they carry Daml interpretation errors); keep 300 characters.
-fn sanitize_long(text: &str) -> String {
-    let clean: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(300)
-        .collect();
-    if text.chars().count() > 300 {
-        format!("{clean}…")
-    } else {
-        clean
     }
 }
 

@@ -14,8 +14,9 @@
 //! recovered with capped, jittered backoff. `get_token()` never hands out a token past its
 //! expiry (minus a safety margin).
 //!
-//! The token text is a [`BearerToken`], whose `Debug` is redacted and which has no `Display`,
-//! so it cannot reach a log line by accident.
+//! The token text is a [`BearerToken`] (from the leaf module `http`, which the ledger client
+//! shares), whose `Debug` is redacted and which has no `Display`, so it cannot reach a log line
+//! by accident.
 
 pub mod client_credentials;
 pub mod demo;
@@ -26,7 +27,6 @@ mod refresher;
 pub mod response;
 mod status;
 
-use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -34,34 +34,13 @@ use std::time::Duration;
 
 use shared_config::{AuthProvider, Config, EnvSource};
 
+pub use crate::http::BearerToken;
 pub use client_credentials::ClientCredentialsFetcher;
 pub use demo::DemoTokenMinter;
 pub use handle::{TokenHandle, TokenSourceKind, TokenStats, TokenStatus};
 pub use policy::RefreshPolicy;
 
 use crate::error::TokenError;
-
-/// A bearer token. Cheap to clone; its `Debug` never shows the value and it has no `Display`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct BearerToken(Arc<str>);
-
-impl BearerToken {
-    /// Wraps a token.
-    pub fn new(token: impl Into<Arc<str>>) -> Self {
-        Self(token.into())
-    }
-
-    /// The token itself, for an `Authorization` header. Keep it out of logs.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for BearerToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "BearerToken([redacted; {} bytes])", self.0.len())
-    }
-}
 
 /// A token as a [`TokenFetcher`] obtained it.
 #[derive(Debug, Clone)]
