@@ -9,9 +9,9 @@
 //! 3. [`client_credentials`]: with `builtin` or `oidc` it asks the auth service (RFC 6749 §4.4).
 //!
 //! Branches 2 and 3 are [`TokenFetcher`]s driven by the same [`TokenHandle`] machinery
-//! ([`handle`], `refresher`, [`policy`]): the first token is fetched before the handle is
-//! returned (so boot fails loudly), refreshed at 80 % of its life, retried once at 90 %, then
-//! recovered with capped, jittered backoff. `get_token()` never hands out a token past its
+//! ([`handle`] with its background task in `handle/refresher.rs`, and [`policy`]): the first
+//! token is fetched before the handle is returned (so boot fails loudly), refreshed at 80 % of
+//! its life, retried once at 90 %, then recovered with capped, jittered backoff. `get_token()` never hands out a token past its
 //! expiry (minus a safety margin).
 //!
 //! The token text is a [`BearerToken`] (from the leaf module `http`, which the ledger client
@@ -23,7 +23,6 @@ pub mod demo;
 pub mod env_override;
 pub mod handle;
 pub mod policy;
-mod refresher;
 pub mod response;
 mod status;
 
