@@ -460,3 +460,6 @@ pub fn one_line(error: &(dyn std::error::Error + 'static)) -> String {
     }
     line
 }
+
+#[cfg(test)]
+mod tests;

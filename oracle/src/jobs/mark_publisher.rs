@@ -22,12 +22,11 @@ use serde_json::json;
 use swap_pricing::price_netting_set;
 
 use crate::error::TickError;
-use crate::jobs::choice::{
-    ChoiceSpec, Outcome, Plan, Tally, created, exercise_with_requery, json_text, log_no_effect,
+use crate::jobs::exercise::{
+    ChoiceSpec, ExerciseOutcome, ExercisePlan, exercise_with_requery, log_no_effect,
 };
-use crate::jobs::world::{
-    CSA, Csa, Curve, DISCOUNT_CURVE, SWAP, StableView, Swap, is_instance_of, template_id,
-};
+use crate::jobs::tally::Tally;
+use crate::jobs::world::{CSA, Csa, Curve, DISCOUNT_CURVE, SWAP, StableView, Swap, template_id};
 use crate::jobs::{Job, JobContext, JobFuture};
 use crate::ledger::{Contract, QueryRequest};
 
@@ -53,7 +52,7 @@ impl Job for MarkPublisher {
             let market = Market::read(&contracts)?;
             let valuation = context.ledger_time()?;
             let mut tally = Tally::new(context.cron, "CSAs");
-            for contract in contracts.iter().filter(|c| is_instance_of(c, CSA)) {
+            for contract in contracts.iter().filter(|c| c.is_instance_of(CSA)) {
                 let outcome = match Csa::decode(contract) {
                     Ok(csa) => publish(&context, &market, &csa, valuation).await,
                     Err(error) => Err(TickError::Job(error)),
@@ -76,11 +75,7 @@ impl Market {
     /// Decodes the curves and swaps. One that does not decode fails the tick: any netting set
     /// could be missing it.
     fn read(contracts: &[Contract]) -> Result<Self, TickError> {
-        let of = |template| {
-            contracts
-                .iter()
-                .filter(move |c| is_instance_of(c, template))
-        };
+        let of = |template| contracts.iter().filter(move |c| c.is_instance_of(template));
         Ok(Self {
             curves: of(DISCOUNT_CURVE)
                 .map(Curve::decode)
@@ -95,11 +90,11 @@ impl Market {
 
     /// What to do with `csa` as it is: nothing if it is marked at or after `valuation`,
     /// else `PublishMark` with its netting set's price.
-    fn plan(&self, csa: &Csa, valuation: Timestamp) -> Result<Plan, TickError> {
+    fn plan(&self, csa: &Csa, valuation: Timestamp) -> Result<ExercisePlan, TickError> {
         if let Some(last) = csa.last_mark_as_of
             && valuation <= last
         {
-            return Ok(Plan::Skip(format!("already marked as of {last}")));
+            return Ok(ExercisePlan::Skip(format!("already marked as of {last}")));
         }
         let failure = |detail: String| TickError::Job(format!("CSA {}: {detail}", csa.csa_id));
         let curve = self
@@ -135,7 +130,7 @@ impl Market {
             valuation,
         )
         .map_err(|error| failure(error.to_string()))?;
-        Ok(Plan::Exercise(json!({
+        Ok(ExercisePlan::Exercise(json!({
             "asOf": valuation,
             "exposure": mark.published_exposure,
             "callAmount": mark.call_amount,
@@ -152,15 +147,17 @@ async fn publish(
 ) -> Result<bool, TickError> {
     let plan = |current: &Csa| market.plan(current, valuation);
     match exercise_with_requery(context, PUBLISH_MARK, csa, plan).await? {
-        Outcome::NoEffect(why) => {
+        ExerciseOutcome::NoEffect(why) => {
             log_no_effect(context, PUBLISH_MARK.choice, csa.stable_id(), &why);
             Ok(false)
         }
-        Outcome::Exercised { argument, result } => {
-            let mark = created(&result, "IRSForge.Mark:MarkToMarket").next();
-            // The ledger's record when it reported one, else what was sent.
-            let field =
-                |name: &str| json_text(mark.map_or(&argument[name], |mark| &mark.payload[name]));
+        ExerciseOutcome::Exercised { argument, result } => {
+            let mark = result.created("IRSForge.Mark:MarkToMarket").next();
+            // The ledger's record when it reported one, else what was sent (all strings).
+            let field = |name: &str| match mark {
+                Some(mark) => mark.field_text(name),
+                None => argument[name].as_str().unwrap_or_default().to_owned(),
+            };
             tracing::info!(
                 event = "mark_published",
                 cron = %context.cron,

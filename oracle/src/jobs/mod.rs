@@ -21,15 +21,18 @@
 //!   chain without changing the ledger.
 //!
 //! Beside them: [`world`] (typed views of the templates, decoded through the LF codec
-//! `ledger_types::lf`) and `choice.rs` (exercise with one re-query on a rotated contract id,
-//! the "nothing to do" codes, per-contract failure accounting). The valuation maths is
+//! `ledger_types::lf`), `exercise.rs` (exercise with one re-query on a rotated contract id,
+//! and the "nothing to do" codes), `tally.rs` (per-contract failure accounting) and
+//! `due_swaps.rs` (the loop the `trigger` and `mature` ticks share). The valuation maths is
 //! `swap_pricing`, shared with the sandbox's fixings.
 
-mod choice;
+mod due_swaps;
+mod exercise;
 mod ledger_probe;
 mod mark_publisher;
 mod mature;
 mod settle_net;
+mod tally;
 mod trigger;
 pub mod world;
 

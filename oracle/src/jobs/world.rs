@@ -28,14 +28,6 @@ pub fn template_id(module_entity: &str) -> String {
     format!("#irsforge:{module_entity}")
 }
 
-/// Whether `contract` is an instance of `module_entity`, whichever id form the ledger used.
-pub fn is_instance_of(contract: &Contract, module_entity: &str) -> bool {
-    contract
-        .template_id
-        .strip_suffix(module_entity)
-        .is_some_and(|package| package.ends_with(':'))
-}
-
 /// A template view that can be found again by a stable id after its contract id rotated.
 pub trait StableView: Sized {
     /// Module and entity of the template.

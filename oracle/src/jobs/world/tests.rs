@@ -43,19 +43,19 @@ fn swap_payload() -> Value {
 #[test]
 fn template_ids_match_in_every_form_the_ledger_may_use() {
     let csa = contract(CSA, csa_payload());
-    assert!(is_instance_of(&csa, CSA));
-    assert!(!is_instance_of(&csa, SWAP));
+    assert!(csa.is_instance_of(CSA));
+    assert!(!csa.is_instance_of(SWAP));
     let by_name = Contract {
         template_id: template_id(CSA),
         ..csa.clone()
     };
     assert_eq!(by_name.template_id, "#irsforge:IRSForge.Csa:Csa");
-    assert!(is_instance_of(&by_name, CSA));
+    assert!(by_name.is_instance_of(CSA));
     let lookalike = Contract {
         template_id: format!("{PACKAGE}:XIRSForge.Csa:Csa"),
         ..csa
     };
-    assert!(!is_instance_of(&lookalike, CSA));
+    assert!(!lookalike.is_instance_of(CSA));
 }
 
 #[test]
