@@ -1,5 +1,5 @@
 //! The command engine: create and exercise with Daml's authorization rules, and the visibility
-//! rule for reads (SPEC.md §6, `ledger-json-api.md` §1.5, §1.7, §3.3).
+//! rule for reads (`docs/ledger-json-api.md` §1.5, §1.6, §2.3).
 //!
 //! A command runs in the order a participant runs it: the contract is looked up as the
 //! submitters' readers see it (unknown, archived or invisible → CONTRACT_NOT_FOUND), the

@@ -1,7 +1,7 @@
 //! [`LedgerClient`]: a typed client for the Canton JSON API v1 endpoints the oracle uses
 //! (`GET /v1/parties`, `POST /v1/query`, `/v1/fetch`, `/v1/create`, `/v1/exercise`).
 //!
-//! Answers are read through the envelopes of `shared/docs/ledger-json-api.md` §3.1
+//! Answers are read through the envelopes of `docs/ledger-json-api.md` §2.1
 //! (`{"status", "result", "warnings"?}` or `{"status", "errors", "ledgerApiError"?}`) and
 //! failures become [`LedgerError`] variants a job can act on: `CONTRACT_NOT_FOUND` (re-query),
 //! a refused token (401/403, and the real JSON API's 500 `UNAUTHENTICATED`), another 4xx, a
@@ -55,7 +55,8 @@ impl LedgerClient {
         })
     }
 
-    /// The client of the operator's participant (SPEC.md §5), with `oracle.ledgerTimeoutMs`.
+    /// The client of the operator's participant (the `ledgerUrl` of the org whose role is
+    /// `operator`), with `oracle.ledgerTimeoutMs`.
     pub fn from_config(config: &Config) -> Result<Self, OracleError> {
         Self::new(config.operator_ledger_url(), config.oracle.ledger_timeout())
     }
@@ -271,7 +272,7 @@ fn classify_failure(
             message,
         },
         // The real JSON API answers a token the participant refuses with 500 UNAUTHENTICATED
-        // (ledger-json-api.md §1.7).
+        // (`docs/ledger-json-api.md` §1.6).
         500 if message.starts_with("UNAUTHENTICATED") => LedgerError::Unauthorized {
             endpoint,
             status,

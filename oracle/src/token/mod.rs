@@ -1,4 +1,4 @@
-//! Service tokens: the three-branch resolver and the self-healing handle (SPEC.md §5).
+//! Service tokens: the three-branch resolver and the self-healing handle.
 //!
 //! [`resolve_service_token`] picks the first branch that applies:
 //!
@@ -69,7 +69,8 @@ pub trait TokenFetcher: Send + Sync + 'static {
     fn kind(&self) -> TokenSourceKind;
 }
 
-/// Resolves the token source for a service account (SPEC.md §5) and returns a running handle
+/// Resolves the token source for a service account (the first branch that applies) and
+/// returns a running handle
 /// holding its first token.
 ///
 /// The environment is read once, here, through `env`: tests pass a

@@ -4,7 +4,8 @@
 //! is wrong; none of them panics and none quotes the body (it may hold a token). The lifetime
 //! rules, where the RFC leaves room:
 //!
-//! - `expires_in` is required (SPEC.md §5), must be a positive whole number of seconds; a
+//! - `expires_in` is required (the refresh schedule is a fraction of it), must be a positive
+//!   whole number of seconds; a
 //!   string of digits is accepted too, because some servers send one.
 //! - A lifetime under [`MIN_LIFETIME`] is refused: a client refreshing at 80 % of it would
 //!   send more than one request a second.

@@ -1,4 +1,4 @@
-//! `POST /v1/create` and `POST /v1/exercise` (`ledger-json-api.md` §3.3, §3.4).
+//! `POST /v1/create` and `POST /v1/exercise` (`docs/ledger-json-api.md` §2.3, §2.4).
 
 use std::sync::Arc;
 

@@ -1,4 +1,4 @@
-//! `GET`/`POST /v1/query` and `POST /v1/fetch` (`ledger-json-api.md` §3.3, §3.4).
+//! `GET`/`POST /v1/query` and `POST /v1/fetch` (`docs/ledger-json-api.md` §2.3, §2.4).
 //!
 //! Reads see the active contracts on which at least one reader is a signatory or observer.
 //! The readers are the request's `readers` (which must be a subset of the token's
