@@ -97,3 +97,25 @@ pub(crate) fn quote(text: &str) -> String {
     }
     quoted
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_quote_at_most_64_characters_without_control_characters() {
+        assert_eq!(quote("10.0"), "10.0");
+        assert_eq!(quote("a\nb\u{1b}[31m"), "a?b?[31m");
+        let long = "9".repeat(1_000);
+        let quoted = quote(&long);
+        assert_eq!(quoted.chars().count(), 65);
+        assert!(quoted.ends_with('…'));
+        assert_eq!(
+            quote(&"é".repeat(64)),
+            "é".repeat(64),
+            "characters, not bytes"
+        );
+        let error = crate::lf::Numeric::parse(&format!("1{}", "x".repeat(200))).unwrap_err();
+        assert!(error.to_string().len() < 200, "{error}");
+    }
+}

@@ -115,6 +115,12 @@ fn malformed_timestamps_are_refused() {
     );
     let error = Timestamp::parse("2024-05-01").unwrap_err().to_string();
     assert!(error.starts_with("expected a Timestamp"), "{error}");
+    // The longest form read has nine fraction digits and an offset to report; 40 characters.
+    let long = format!("2024-05-01T10:00:00.{}Z", "0".repeat(20));
+    assert_eq!(
+        timestamp_reason(&long),
+        "not of the form YYYY-MM-DDThh:mm:ss[.ffffff]Z (UTC, `Z` required)"
+    );
 }
 
 #[test]
