@@ -297,4 +297,4 @@ fn classify_failure(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -134,9 +134,10 @@ fn requests_serialise_with_wire_names_and_omit_unset_fields() {
     );
 }
 
-fn contract(template_id: &str, payload: Value) -> Contract {
+/// An active contract `00abc` of `template_id`, for the tests of the modules that read them.
+pub(crate) fn contract(template_id: &str, payload: Value) -> Contract {
     Contract {
-        contract_id: "00c1".into(),
+        contract_id: "00abc".into(),
         template_id: template_id.into(),
         payload,
         signatories: vec![],

@@ -5,16 +5,7 @@ use super::*;
 const PACKAGE: &str = "1b4dd4567ec3dbd6c112d1448e6b40c256bcdebb66d5ce0c806c927eebabadc7";
 
 fn contract(module_entity: &str, payload: Value) -> Contract {
-    Contract {
-        contract_id: "00abc".into(),
-        template_id: format!("{PACKAGE}:{module_entity}"),
-        payload,
-        signatories: vec![],
-        observers: vec![],
-        agreement_text: None,
-        key: None,
-        completion_offset: None,
-    }
+    crate::ledger::tests::contract(&format!("{PACKAGE}:{module_entity}"), payload)
 }
 
 fn csa_payload() -> Value {
