@@ -258,7 +258,7 @@ impl TokenError {
     }
 }
 
-/// Why a call to the ledger's JSON API failed (`shared/docs/ledger-json-api.md` §3.1, §3.6).
+/// Why a call to the ledger's JSON API failed (`docs/ledger-json-api.md` §2.1, §2.5).
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum LedgerError {
     /// 404 `CONTRACT_NOT_FOUND`: the contract was archived or never existed; re-query.
@@ -435,3 +435,6 @@ impl TickError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

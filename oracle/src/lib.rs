@@ -1,5 +1,4 @@
-//! `oracle`: the IRSForge oracle's services and their self-healing service tokens
-//! (SPEC.md §5).
+//! `oracle`: the IRSForge oracle's services and their self-healing service tokens.
 //!
 //! Two long-lived services hold ledger JWTs with no human in the loop: the mark-publisher
 //! (acts as Operator) and the scheduler (acts as Scheduler). Each gets its token from a
@@ -8,6 +7,10 @@
 //!
 //! # Layout
 //!
+//! - `http` (private, a leaf): what every outbound exchange shares: [`BearerToken`], the client
+//!   settings, capped body reads and the cleaning of server text. `ledger` and `token` build on
+//!   it; `ledger` never imports `token`, and `token` uses `ledger` only for the demo branch's
+//!   party lookup.
 //! - [`token`]: the three-branch resolver (environment override, demo HS256 bootstrap, OAuth2
 //!   client credentials) and the handle that refreshes at 80 %, retries at 90 %, recovers with
 //!   capped jittered backoff and never hands out an expired token.
@@ -43,7 +46,8 @@
 //!
 //! # Events
 //!
-//! Every log line carries a stable `event` (SPEC.md §5 names the first six):
+//! Every log line carries a stable `event` (operators know the first six from the README's
+//! troubleshooting table; ARCHITECTURE.md lists them all):
 //!
 //! | event | fields |
 //! |---|---|
@@ -60,15 +64,15 @@
 //! | `ledger_warnings`, `demo_party_lookup_failed`, `cron_exhausted`, `metrics_listening`, `metrics_server_failed`, `shutdown_requested`, `shutdown_deadline_passed`, `oracle_stopped` | |
 //!
 //! `reason` of the token events ([`FailureReason`]): `invalid_client` (wrong secret or unknown
-//! id), `network` (unreachable, reset, timeout, 5xx, 429, 408), plus three SPEC.md does not
-//! name because they need a different fix: `malformed_response` (a 2xx that is not a token
+//! id), `network` (unreachable, reset, timeout, 5xx, 429, 408), plus three more because each
+//! needs a different fix: `malformed_response` (a 2xx that is not a token
 //! response: the URL points at something else), `rejected` (another 4xx or a redirect; in the
 //! demo profile, a ledger refusing the admin token) and `configuration` (missing secret,
 //! undeclared account, unknown party hint, expired environment token). `tick_failed` reasons
 //! are [`TickError::reason`]: `token_unavailable`, `timeout`, `job_failed` and the
 //! [`LedgerError::reason`]s.
 //!
-//! # Decisions where the spec is silent
+//! # Decisions where the requirements leave room
 //!
 //! - Refresh at 80 %, one retry at 90 %, then recovery with 2/4/8/15 s backoff (−15 % jitter),
 //!   at least 1 s between the end of one request and the start of the next, shared by the
@@ -83,8 +87,8 @@
 //! - Lifetimes under 5 s are refused, over 24 h clamped, and never longer than the JWT's own
 //!   `exp − iat` ([`token::response`]).
 //! - At boot each account gets exactly one attempt: an unreachable auth service or a refused
-//!   secret fails the boot at once (SPEC.md §5), and a service manager's restart policy is the
-//!   retry.
+//!   secret fails the boot at once with `service_token_acquire_failed` naming the account and
+//!   the cause, and a service manager's restart policy is the retry.
 //! - Demo tokens live 15 minutes and are re-minted through the same refresh machinery; each
 //!   refresh repeats the party lookup, falling back to the parties found before when the ledger
 //!   cannot be asked ([`token::demo`]).

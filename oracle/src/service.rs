@@ -1,4 +1,4 @@
-//! Boot and shutdown of the oracle's services (SPEC.md §5).
+//! Boot and shutdown of the oracle's services.
 //!
 //! Boot order: work out the schedules (a missing or bad cron fails before any request),
 //! resolve the mark-publisher's token, resolve the scheduler's token when `scheduler.enabled`,

@@ -1,5 +1,5 @@
 //! Authentication and the token-level authorization checks, as a Canton participant with the
-//! JSON API in front of it performs them (`ledger-json-api.md` §1).
+//! JSON API in front of it performs them (`docs/ledger-json-api.md` §1).
 //!
 //! The order follows the two real processes: for command and query endpoints the JSON API first
 //! decodes the token without verifying it and checks its fields (§1.6); then the participant

@@ -1,4 +1,4 @@
-//! Reading a token's payload the way Canton 2.x does (`ledger-json-api.md` §1.3), and the
+//! Reading a token's payload the way Canton 2.x does (`docs/ledger-json-api.md` §1.3), and the
 //! JSON-API-level checks on it (§1.6).
 //!
 //! The platform mints custom-claims tokens, so user tokens (audience- or scope-based) are

@@ -1,4 +1,4 @@
-//! JSON API v1 response envelopes and error shapes (`ledger-json-api.md` §3.1, §3.6).
+//! JSON API v1 response envelopes and error shapes (`docs/ledger-json-api.md` §2.1, §2.5).
 //!
 //! Success: `{"status": 200, "result": …, "warnings"?: …}`. Failure:
 //! `{"status": <http>, "errors": ["…"], "ledgerApiError"?: {…}}`, where `status` always equals

@@ -1,4 +1,4 @@
-//! RS256 verification keys from a JWKS URL (`ledger-json-api.md` §2.3, RFC 7517).
+//! RS256 verification keys from a JWKS URL (`docs/ledger-json-api.md` §1.7, RFC 7517).
 //!
 //! Keys are cached by `kid`. A token whose `kid` is not cached, or a key set older than the
 //! cache TTL, triggers a fetch of the whole document, which then replaces the cached set (so a

@@ -1,5 +1,5 @@
 //! The command engine: create and exercise with Daml's authorization rules, and the visibility
-//! rule for reads (SPEC.md §6, `ledger-json-api.md` §1.5, §1.7, §3.3).
+//! rule for reads (`docs/ledger-json-api.md` §1.5, §1.6, §2.3).
 //!
 //! A command runs in the order a participant runs it: the contract is looked up as the
 //! submitters' readers see it (unknown, archived or invisible → CONTRACT_NOT_FOUND), the
@@ -11,7 +11,7 @@
 use serde_json::{Value, json};
 
 use crate::envelope::ApiError;
-use crate::lf::LfTime;
+use crate::lf::Timestamp;
 use crate::store::{Contract, LedgerState, format_offset};
 use crate::template::{ChoiceContext, ChoiceError, InstanceError, TemplateDef};
 
@@ -86,7 +86,7 @@ pub(crate) fn create(
 /// result object (`exerciseResult`, `events`, `completionOffset`).
 pub(crate) fn exercise(
     state: &mut LedgerState,
-    now: LfTime,
+    now: Timestamp,
     submission: &Submission,
     template: &'static TemplateDef,
     target: &Target,

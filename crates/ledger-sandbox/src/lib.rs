@@ -1,8 +1,8 @@
 //! A Canton JSON API v1 stand-in for IRSForge: it authenticates and authorizes bearer tokens
 //! exactly as a Canton 2.x participant with the JSON API in front of it would, and holds the
 //! IRSForge world (parties, a CSA, swaps, a discount curve) with the choices the oracle drives.
-//! The behavioural reference is `shared/docs/ledger-json-api.md`; the world's contract is in
-//! this crate's `WORLD.md`.
+//! The behavioural reference is the repository's `docs/ledger-json-api.md`; the world's contract
+//! is in this crate's `WORLD.md`.
 //!
 //! # Layout
 //!
@@ -19,7 +19,8 @@
 //!   targets in `fuzz/` and the property tests; not a supported API.
 //! - `ledger.rs`: create/exercise with Daml authorization, visibility for reads.
 //! - `store.rs`: the in-memory ledger. `template.rs`: templates and choices as Rust types.
-//! - `template_id.rs`: the three template-id forms. `lf/`: the LF JSON value encoding.
+//! - `template_id.rs`: the three template-id forms. `lf.rs`: the LF JSON value codec, from
+//!   `ledger_types::lf`.
 //! - `world/`: the IRSForge templates, choices and seed.
 //!
 //! # Library API
@@ -109,7 +110,7 @@ pub use options::{
 pub use world::{PACKAGE_ID, PACKAGE_NAME};
 
 use crate::auth::Authenticator;
-use crate::lf::LfTime;
+use crate::lf::Timestamp;
 use crate::routes::{AppState, lock_ledger};
 use crate::store::LedgerState;
 
@@ -266,13 +267,17 @@ fn prepare(listener: &TcpListener, options: SandboxOptions) -> Result<Prepared, 
     options.validate()?;
     let local_addr = listener.local_addr().map_err(SandboxError::LocalAddress)?;
     let authenticator = Authenticator::new(&options)?;
-    let seed_time = LfTime::new(
+    let seed_time = Timestamp::from_datetime(
         options
             .seed_time
             .unwrap_or_else(|| options.clock.now())
             .with_nanosecond(0)
             .unwrap_or_else(|| options.clock.now()),
-    );
+    )
+    .map_err(|error| SandboxError::InvalidOption {
+        field: "seed_time",
+        reason: error.to_string(),
+    })?;
     let mut ledger = LedgerState::new();
     world::seed::seed(
         &mut ledger,

@@ -16,7 +16,7 @@ use crate::SandboxError;
 pub const DEFAULT_NAMESPACE_FINGERPRINT: &str =
     "12203696af4d665a232458e655f075562034125fc5f34c32555f11e6627ba11fd032";
 
-/// The default ledger id, which is also the participant's name (`ledger-json-api.md` §2.6).
+/// The default ledger id, which is also the participant's name (`docs/ledger-json-api.md` §1.7).
 pub const DEFAULT_LEDGER_ID: &str = "sandbox";
 
 /// How the sandbox authenticates bearer tokens, as a Canton participant's `auth-services`.
@@ -46,7 +46,7 @@ impl fmt::Debug for AuthMode {
     }
 }
 
-/// JWKS fetching and caching (`ledger-json-api.md` §2.3, plus a refetch rate limit).
+/// JWKS fetching and caching (`docs/ledger-json-api.md` §1.7, plus a refetch rate limit).
 #[derive(Debug, Clone)]
 pub struct JwksOptions {
     /// Minimum time between two JWKS fetches triggered by unknown `kid`s, so a flood of

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::lf::{ContractId, LfTime, Party};
+use crate::lf::{ContractId, Party, Timestamp};
 use crate::store::{Contract, Instance, LedgerState};
 
 /// A Daml template implemented by a Rust struct.
@@ -243,7 +243,7 @@ fn erased_exercise<C: Choice>(
 /// What a choice body can see and do: ledger time, key lookups on the committed state, and
 /// staged creates that the ledger commits only if the whole exercise succeeds.
 pub(crate) struct ChoiceContext<'a> {
-    now: LfTime,
+    now: Timestamp,
     state: &'a LedgerState,
     exercised: &'a str,
     pub(crate) created: Vec<Contract>,
@@ -252,7 +252,7 @@ pub(crate) struct ChoiceContext<'a> {
 
 impl<'a> ChoiceContext<'a> {
     /// A context for exercising `exercised` at ledger time `now`.
-    pub(crate) fn new(state: &'a LedgerState, now: LfTime, exercised: &'a str) -> Self {
+    pub(crate) fn new(state: &'a LedgerState, now: Timestamp, exercised: &'a str) -> Self {
         Self {
             now,
             state,
@@ -263,7 +263,7 @@ impl<'a> ChoiceContext<'a> {
     }
 
     /// Ledger time (Daml's `getTime`).
-    pub(crate) fn now(&self) -> LfTime {
+    pub(crate) fn now(&self) -> Timestamp {
         self.now
     }
 
@@ -295,8 +295,10 @@ impl<'a> ChoiceContext<'a> {
             instance,
             seq: self.next_seq,
         });
+        let contract_id =
+            ContractId::parse(contract_id).map_err(|e| ChoiceError::Internal(e.to_string()))?;
         self.next_seq += 1;
-        Ok(ContractId::new(contract_id))
+        Ok(contract_id)
     }
 
     /// The active contract of template `T` with `key`, ignoring the contract being exercised
@@ -307,6 +309,9 @@ impl<'a> ChoiceContext<'a> {
             return None;
         }
         let decoded = stored::<T>(&contract.instance.payload).ok()?;
-        Some((ContractId::new(contract.contract_id.clone()), decoded))
+        Some((
+            ContractId::parse(contract.contract_id.clone()).ok()?,
+            decoded,
+        ))
     }
 }

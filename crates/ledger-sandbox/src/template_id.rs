@@ -1,4 +1,4 @@
-//! Template identifiers (`ledger-json-api.md` §3.2).
+//! Template identifiers (`docs/ledger-json-api.md` §2.2).
 //!
 //! Three input forms are accepted: `<packageId>:<Module.Path>:<Entity>`,
 //! `#<package-name>:<Module.Path>:<Entity>` (smart-contract-upgrade packages) and the package-less

@@ -2,7 +2,7 @@
 //!
 //! The auth service serialises [`LedgerJwtClaims`] when it mints a token; the oracle's demo branch
 //! does the same with HS256; the ledger sandbox deserialises it when it verifies one. Field names
-//! are the ones Canton 2.x reads (`shared/docs/ledger-json-api.md` §1.3).
+//! are the ones Canton 2.x reads (`docs/ledger-json-api.md` §1.3).
 
 use serde::{Deserialize, Deserializer, Serialize};
 

@@ -8,11 +8,18 @@
 //!   `Operator::1220…`.
 //! - [`claims`]: the ledger JWT payload as the auth service mints it and the sandbox reads it:
 //!   registered claims plus the `https://daml.com/ledger-api` object.
+//! - [`lf`]: the Daml-LF JSON value codec ([`lf::Numeric`], [`lf::Timestamp`], [`lf::Int64`],
+//!   [`lf::Date`], [`lf::Party`], [`lf::ContractId`], [`lf::Unit`]) the sandbox and the oracle
+//!   both read and write payloads with.
+//! - `error.rs`: [`PartyIdError`] and [`LfError`].
 //!
-//! This crate is pure data: no I/O, no async, no crypto.
+//! This crate is pure data: no I/O, no async, no crypto; serde, chrono and thiserror only.
 
 pub mod claims;
+mod error;
+pub mod lf;
 pub mod party;
 
 pub use claims::{DAML_LEDGER_API_CLAIM, LedgerApiClaims, LedgerJwtClaims};
-pub use party::{PartyId, PartyIdError};
+pub use error::{LfError, PartyIdError};
+pub use party::PartyId;

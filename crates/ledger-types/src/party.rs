@@ -1,11 +1,13 @@
 //! Canton party ids: `<hint>::<namespace fingerprint>`.
 //!
-//! The rules follow Canton 2.x (`shared/docs/ledger-json-api.md` §3.2): the hint is 1 to 185
+//! The rules follow Canton 2.x (`docs/ledger-json-api.md` §2.2): the hint is 1 to 185
 //! characters from `[A-Za-z0-9:_ -]` and never contains `::`; the fingerprint is `1220` followed
 //! by 64 lowercase hex digits (a multihash SHA-256). The whole id is at most 255 characters.
 
 use std::fmt;
 use std::str::FromStr;
+
+pub use crate::error::PartyIdError;
 
 /// Length of a namespace fingerprint: the `1220` multihash prefix plus 64 hex digits.
 const FINGERPRINT_LEN: usize = 68;
@@ -16,33 +18,6 @@ const MAX_HINT_LEN: usize = 185;
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(transparent)]
 pub struct PartyId(String);
-
-/// Why a string is not a qualified Canton party id.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PartyIdError {
-    /// The string is empty.
-    #[error("is empty; expected a Canton party id such as `Operator::1220…`")]
-    Empty,
-    /// A bare hint with no `::fingerprint` part.
-    #[error(
-        "`{0}` is a bare party hint, not a Canton party id; use the exact id `{0}::1220…` \
-         as the participant reports it (GET /v1/parties)"
-    )]
-    BareHint(String),
-    /// The hint part breaks Canton's rules.
-    #[error("`{id}` has an invalid hint: {reason}")]
-    BadHint {
-        /// The offending id.
-        id: String,
-        /// What is wrong with the hint.
-        reason: &'static str,
-    },
-    /// The fingerprint part is not `1220` + 64 lowercase hex digits.
-    #[error(
-        "`{0}` has an invalid namespace fingerprint; expected `1220` followed by 64 lowercase hex digits"
-    )]
-    BadFingerprint(String),
-}
 
 impl PartyId {
     /// Parses an exact party id, refusing bare hints and malformed fingerprints.

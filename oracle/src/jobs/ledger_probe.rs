@@ -3,7 +3,7 @@
 //! It proves the whole chain on each fire (the handle's token is accepted by the ledger and
 //! grants a read) and logs `ledger_query_completed` with the number of contracts visible. The
 //! template ids are the IRSForge world's, in the package-name form the JSON API accepts
-//! (`shared/docs/ledger-json-api.md` §3.2).
+//! (`docs/ledger-json-api.md` §2.2).
 
 use crate::jobs::{Job, JobContext, JobFuture, JobReport};
 use crate::ledger::QueryRequest;

@@ -3,7 +3,7 @@
 //! One `POST /v1/query` reads every visible `Csa`, `DiscountCurve` and `Swap` at once, so all
 //! CSAs of a tick are priced from one view of the ledger. For each CSA the netting set (the
 //! swaps with its `csaId`) is priced off the operator's curve in the CSA's currency at
-//! v = the tick's fire time ([`crate::jobs::pricing`]), and `PublishMark` is exercised with
+//! v = the tick's fire time (`swap_pricing`, the maths the sandbox fixes periods with), and `PublishMark` is exercised with
 //! `{asOf: v, exposure (to the cent), callAmount}`; each mark logs `mark_published`.
 //!
 //! Idempotency: the mark's `asOf` is the fire time, and the ledger refuses a mark that is not
@@ -17,18 +17,16 @@
 //! between other parties, an invalid schedule) gets no mark and fails the tick after the
 //! other CSAs are done: a mark that silently left out a swap would be wrong.
 
-use chrono::{DateTime, Utc};
+use ledger_types::lf::Timestamp;
 use serde_json::json;
+use swap_pricing::price_netting_set;
 
 use crate::error::TickError;
-use crate::jobs::choice::{
-    ChoiceSpec, Outcome, Plan, Tally, created, exercise_with_requery, json_text, log_no_effect,
+use crate::jobs::exercise::{
+    ChoiceSpec, ExerciseOutcome, ExercisePlan, exercise_with_requery, log_no_effect,
 };
-use crate::jobs::lf::{format_time, to_ledger_precision};
-use crate::jobs::pricing::price_netting_set;
-use crate::jobs::world::{
-    CSA, Csa, Curve, DISCOUNT_CURVE, SWAP, StableView, Swap, is_instance_of, template_id,
-};
+use crate::jobs::tally::Tally;
+use crate::jobs::world::{CSA, Csa, Curve, DISCOUNT_CURVE, SWAP, StableView, Swap, template_id};
 use crate::jobs::{Job, JobContext, JobFuture};
 use crate::ledger::{Contract, QueryRequest};
 
@@ -52,9 +50,9 @@ impl Job for MarkPublisher {
             ]);
             let contracts = context.ledger.query(context.token, &request).await?;
             let market = Market::read(&contracts)?;
-            let valuation = to_ledger_precision(context.fired_at);
+            let valuation = context.ledger_time()?;
             let mut tally = Tally::new(context.cron, "CSAs");
-            for contract in contracts.iter().filter(|c| is_instance_of(c, CSA)) {
+            for contract in contracts.iter().filter(|c| c.is_instance_of(CSA)) {
                 let outcome = match Csa::decode(contract) {
                     Ok(csa) => publish(&context, &market, &csa, valuation).await,
                     Err(error) => Err(TickError::Job(error)),
@@ -77,11 +75,7 @@ impl Market {
     /// Decodes the curves and swaps. One that does not decode fails the tick: any netting set
     /// could be missing it.
     fn read(contracts: &[Contract]) -> Result<Self, TickError> {
-        let of = |template| {
-            contracts
-                .iter()
-                .filter(move |c| is_instance_of(c, template))
-        };
+        let of = |template| contracts.iter().filter(move |c| c.is_instance_of(template));
         Ok(Self {
             curves: of(DISCOUNT_CURVE)
                 .map(Curve::decode)
@@ -96,14 +90,11 @@ impl Market {
 
     /// What to do with `csa` as it is: nothing if it is marked at or after `valuation`,
     /// else `PublishMark` with its netting set's price.
-    fn plan(&self, csa: &Csa, valuation: DateTime<Utc>) -> Result<Plan, TickError> {
+    fn plan(&self, csa: &Csa, valuation: Timestamp) -> Result<ExercisePlan, TickError> {
         if let Some(last) = csa.last_mark_as_of
             && valuation <= last
         {
-            return Ok(Plan::Skip(format!(
-                "already marked as of {}",
-                format_time(last)
-            )));
+            return Ok(ExercisePlan::Skip(format!("already marked as of {last}")));
         }
         let failure = |detail: String| TickError::Job(format!("CSA {}: {detail}", csa.csa_id));
         let curve = self
@@ -139,10 +130,10 @@ impl Market {
             valuation,
         )
         .map_err(|error| failure(error.to_string()))?;
-        Ok(Plan::Exercise(json!({
-            "asOf": format_time(valuation),
-            "exposure": mark.published_exposure.to_string(),
-            "callAmount": mark.call_amount.to_string(),
+        Ok(ExercisePlan::Exercise(json!({
+            "asOf": valuation,
+            "exposure": mark.published_exposure,
+            "callAmount": mark.call_amount,
         })))
     }
 }
@@ -152,19 +143,21 @@ async fn publish(
     context: &JobContext<'_>,
     market: &Market,
     csa: &Csa,
-    valuation: DateTime<Utc>,
+    valuation: Timestamp,
 ) -> Result<bool, TickError> {
     let plan = |current: &Csa| market.plan(current, valuation);
     match exercise_with_requery(context, PUBLISH_MARK, csa, plan).await? {
-        Outcome::NoEffect(why) => {
+        ExerciseOutcome::NoEffect(why) => {
             log_no_effect(context, PUBLISH_MARK.choice, csa.stable_id(), &why);
             Ok(false)
         }
-        Outcome::Exercised { argument, result } => {
-            let mark = created(&result, "IRSForge.Mark:MarkToMarket").next();
-            // The ledger's record when it reported one, else what was sent.
-            let field =
-                |name: &str| json_text(mark.map_or(&argument[name], |mark| &mark.payload[name]));
+        ExerciseOutcome::Exercised { argument, result } => {
+            let mark = result.created("IRSForge.Mark:MarkToMarket").next();
+            // The ledger's record when it reported one, else what was sent (all strings).
+            let field = |name: &str| match mark {
+                Some(mark) => mark.field_text(name),
+                None => argument[name].as_str().unwrap_or_default().to_owned(),
+            };
             tracing::info!(
                 event = "mark_published",
                 cron = %context.cron,

@@ -10,14 +10,14 @@
 //! do: the next fire tries again). A swap that rotated under the job (triggered in the
 //! meantime) is re-queried by `swapId` and matured once; one that is gone was matured already.
 
-use chrono::{DateTime, Utc};
+use ledger_types::lf::Timestamp;
 use serde_json::json;
 
 use crate::error::TickError;
-use crate::jobs::choice::{
-    ChoiceSpec, Outcome, Plan, exercise_with_requery, for_each_due_swap, log_no_effect, result_ids,
+use crate::jobs::due_swaps::for_each_due_swap;
+use crate::jobs::exercise::{
+    ChoiceSpec, ExerciseOutcome, ExercisePlan, exercise_with_requery, log_no_effect,
 };
-use crate::jobs::lf::format_time;
 use crate::jobs::world::{StableView, Swap};
 use crate::jobs::{Job, JobContext, JobFuture};
 
@@ -46,30 +46,30 @@ impl Job for Mature {
 }
 
 /// Mature when maturity is at or before `now`.
-fn plan(swap: &Swap, now: DateTime<Utc>) -> Result<Plan, TickError> {
+fn plan(swap: &Swap, now: Timestamp) -> Result<ExercisePlan, TickError> {
     Ok(if swap.terms.maturity <= now {
-        Plan::Exercise(json!({}))
+        ExercisePlan::Exercise(json!({}))
     } else {
-        Plan::Skip(format!("matures at {}", format_time(swap.terms.maturity)))
+        ExercisePlan::Skip(format!("matures at {}", swap.terms.maturity))
     })
 }
 
 /// Matures one swap; `Ok(true)` when it matured.
 async fn mature(context: &JobContext<'_>, swap: &Swap) -> Result<bool, TickError> {
-    let now = context.fired_at;
+    let now = context.ledger_time()?;
     let outcome =
         exercise_with_requery(context, MATURE, swap, |current| plan(current, now)).await?;
     match outcome {
-        Outcome::NoEffect(why) => {
+        ExerciseOutcome::NoEffect(why) => {
             log_no_effect(context, MATURE.choice, swap.stable_id(), &why);
             Ok(false)
         }
-        Outcome::Exercised { result, .. } => {
+        ExerciseOutcome::Exercised { result, .. } => {
             tracing::info!(
                 event = "instrument_matured",
                 cron = %context.cron,
                 swap = %swap.swap_id,
-                finalPeriods = result_ids(&result, "effects").len(),
+                finalPeriods = result.result_ids("effects").len(),
                 matured = %result.exercise_result["matured"].as_str().unwrap_or(""),
                 "instrument matured"
             );

@@ -20,17 +20,19 @@
 //! - [`LedgerProbe`] (`ledger_probe.rs`): one authenticated `POST /v1/query`, for checking the
 //!   chain without changing the ledger.
 //!
-//! Beside them: [`pricing`] (the pure valuation maths), [`world`] (typed views of the
-//! templates), [`lf`] (Daml-LF Decimal and Time) and `choice.rs` (exercise with one re-query
-//! on a rotated contract id, the "nothing to do" codes, per-contract failure accounting).
+//! Beside them: [`world`] (typed views of the templates, decoded through the LF codec
+//! `ledger_types::lf`), `exercise.rs` (exercise with one re-query on a rotated contract id,
+//! and the "nothing to do" codes), `tally.rs` (per-contract failure accounting) and
+//! `due_swaps.rs` (the loop the `trigger` and `mature` ticks share). The valuation maths is
+//! `swap_pricing`, shared with the sandbox's fixings.
 
-mod choice;
+mod due_swaps;
+mod exercise;
 mod ledger_probe;
-pub mod lf;
 mod mark_publisher;
 mod mature;
-pub mod pricing;
 mod settle_net;
+mod tally;
 mod trigger;
 pub mod world;
 
@@ -39,6 +41,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use ledger_types::lf::Timestamp;
 
 pub use ledger_probe::{CSA_TEMPLATE_ID, LedgerProbe, SWAP_TEMPLATE_ID};
 pub use mark_publisher::MarkPublisher;
@@ -47,8 +50,8 @@ pub use settle_net::SettleNet;
 pub use trigger::TriggerLifecycle;
 
 use crate::error::TickError;
+use crate::http::BearerToken;
 use crate::ledger::LedgerClient;
-use crate::token::BearerToken;
 
 /// What a job gets for one tick.
 #[derive(Debug, Clone, Copy)]
@@ -63,6 +66,14 @@ pub struct JobContext<'a> {
     pub ledger: &'a LedgerClient,
     /// The fire time the tick belongs to.
     pub fired_at: DateTime<Utc>,
+}
+
+impl JobContext<'_> {
+    /// The fire time as a ledger `Time`: truncated to the microsecond, as the ledger keeps it.
+    pub fn ledger_time(&self) -> Result<Timestamp, TickError> {
+        Timestamp::from_datetime(self.fired_at)
+            .map_err(|error| TickError::Job(format!("the fire time: {error}")))
+    }
 }
 
 /// What a tick did, for the `tick_completed` event.

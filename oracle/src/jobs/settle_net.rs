@@ -13,10 +13,11 @@
 use serde_json::json;
 
 use crate::error::TickError;
-use crate::jobs::choice::{
-    ChoiceSpec, Outcome, Plan, Tally, created, exercise_with_requery, json_text, log_no_effect,
+use crate::jobs::exercise::{
+    ChoiceSpec, ExerciseOutcome, ExercisePlan, exercise_with_requery, log_no_effect,
 };
-use crate::jobs::world::{CSA, Csa, StableView, is_instance_of, template_id};
+use crate::jobs::tally::Tally;
+use crate::jobs::world::{CSA, Csa, StableView, template_id};
 use crate::jobs::{Job, JobContext, JobFuture};
 use crate::ledger::QueryRequest;
 
@@ -36,7 +37,7 @@ impl Job for SettleNet {
             let request = QueryRequest::templates([template_id(CSA)]);
             let contracts = context.ledger.query(context.token, &request).await?;
             let mut tally = Tally::new(context.cron, "CSAs");
-            for contract in contracts.iter().filter(|c| is_instance_of(c, CSA)) {
+            for contract in contracts.iter().filter(|c| c.is_instance_of(CSA)) {
                 let stable_id = contract.payload["csaId"].as_str().unwrap_or("?");
                 match Csa::decode(contract) {
                     Ok(csa) if csa.unsettled_call.is_zero() => {}
@@ -50,28 +51,28 @@ impl Job for SettleNet {
 }
 
 /// Settle when the CSA has an unsettled call.
-fn plan(csa: &Csa) -> Result<Plan, TickError> {
+fn plan(csa: &Csa) -> Result<ExercisePlan, TickError> {
     Ok(if csa.unsettled_call.is_zero() {
-        Plan::Skip("no unsettled call".into())
+        ExercisePlan::Skip("no unsettled call".into())
     } else {
-        Plan::Exercise(json!({}))
+        ExercisePlan::Exercise(json!({}))
     })
 }
 
 /// Settles one CSA; `Ok(true)` when a settlement was recorded.
 async fn settle(context: &JobContext<'_>, csa: &Csa) -> Result<bool, TickError> {
     match exercise_with_requery(context, SETTLE_NET, csa, plan).await? {
-        Outcome::NoEffect(why) => {
+        ExerciseOutcome::NoEffect(why) => {
             log_no_effect(context, SETTLE_NET.choice, csa.stable_id(), &why);
             Ok(false)
         }
-        Outcome::Exercised { result, .. } => {
-            let settlement = created(&result, "IRSForge.Settlement:NetSettlement").next();
+        ExerciseOutcome::Exercised { result, .. } => {
+            let settlement = result.created("IRSForge.Settlement:NetSettlement").next();
             // The ledger's record is the truth (the call may have changed on a re-query).
             let (amount, balance_after) = match settlement {
                 Some(record) => (
-                    json_text(&record.payload["amount"]),
-                    json_text(&record.payload["balanceAfter"]),
+                    record.field_text("amount"),
+                    record.field_text("balanceAfter"),
                 ),
                 None => (csa.unsettled_call.to_string(), String::new()),
             };

@@ -11,15 +11,14 @@
 //! nothing to do) whatever the job's clock says. A swap that rotated under the job (triggered
 //! by another replica, or matured) is re-queried by `swapId` and re-checked once.
 
-use chrono::{DateTime, Utc};
+use ledger_types::lf::Timestamp;
 use serde_json::json;
 
 use crate::error::TickError;
-use crate::jobs::choice::{
-    ChoiceSpec, Outcome, Plan, created, exercise_with_requery, for_each_due_swap, json_text,
-    log_no_effect, result_ids,
+use crate::jobs::due_swaps::for_each_due_swap;
+use crate::jobs::exercise::{
+    ChoiceSpec, ExerciseOutcome, ExercisePlan, exercise_with_requery, log_no_effect,
 };
-use crate::jobs::lf::format_time;
 use crate::jobs::world::{SWAP, StableView, Swap};
 use crate::jobs::{Job, JobContext, JobFuture};
 
@@ -46,43 +45,46 @@ impl Job for TriggerLifecycle {
 }
 
 /// Trigger when the next period ended at or before `now`.
-fn plan(swap: &Swap, now: DateTime<Utc>) -> Result<Plan, TickError> {
+fn plan(swap: &Swap, now: Timestamp) -> Result<ExercisePlan, TickError> {
     let next_end = swap
         .next_period_end()
         .map_err(|error| TickError::Job(format!("swap {}: {error}", swap.swap_id)))?;
     Ok(match next_end {
-        Some(end) if end <= now => Plan::Exercise(json!({})),
-        Some(end) => Plan::Skip(format!("the next period ends at {}", format_time(end))),
-        None => Plan::Skip("every period is processed".into()),
+        Some(end) if end <= now => ExercisePlan::Exercise(json!({})),
+        Some(end) => ExercisePlan::Skip(format!("the next period ends at {end}")),
+        None => ExercisePlan::Skip("every period is processed".into()),
     })
 }
 
 /// Triggers one swap; `Ok(true)` when periods were processed.
 async fn trigger(context: &JobContext<'_>, swap: &Swap) -> Result<bool, TickError> {
-    let now = context.fired_at;
+    let now = context.ledger_time()?;
     let outcome =
         exercise_with_requery(context, TRIGGER, swap, |current| plan(current, now)).await?;
     match outcome {
-        Outcome::NoEffect(why) => {
+        ExerciseOutcome::NoEffect(why) => {
             log_no_effect(context, TRIGGER.choice, swap.stable_id(), &why);
             Ok(false)
         }
-        Outcome::Exercised { result, .. } => {
-            let periods: Vec<String> = created(&result, "IRSForge.Lifecycle:LifecycleEffect")
-                .map(|effect| json_text(&effect.payload["periodIndex"]))
+        ExerciseOutcome::Exercised { result, .. } => {
+            let periods: Vec<String> = result
+                .created("IRSForge.Lifecycle:LifecycleEffect")
+                .map(|effect| effect.field_text("periodIndex"))
                 .collect();
-            let next_period_index = created(&result, SWAP)
+            let next_period_index = result
+                .created(SWAP)
                 .next()
-                .map(|swap| json_text(&swap.payload["nextPeriodIndex"]))
+                .map(|swap| swap.field_text("nextPeriodIndex"))
                 .unwrap_or_default();
+            let effects = result.result_ids("effects");
             tracing::info!(
                 event = "lifecycle_triggered",
                 cron = %context.cron,
                 swap = %swap.swap_id,
-                effect = result_ids(&result, "effects").len(),
+                effect = effects.len(),
                 periods = %periods.join(","),
                 nextPeriodIndex = %next_period_index,
-                effects = %result_ids(&result, "effects").join(","),
+                effects = %effects.join(","),
                 "lifecycle triggered"
             );
             Ok(true)

@@ -1,17 +1,18 @@
-//! The IRSForge templates the jobs read, as typed views decoded from the JSON API's
-//! contracts (`crates/ledger-sandbox/WORLD.md`, "Templates").
+//! The IRSForge templates the jobs read, as typed views decoded with serde through the LF
+//! codec `ledger_types::lf` (`crates/ledger-sandbox/WORLD.md`, "Templates"), the one the
+//! sandbox writes them with.
 //!
 //! A view keeps what a job needs: the contract id and template id to exercise on, the stable
 //! id (`csaId`, `swapId`) that survives the contract-id rotation every choice causes, and the
-//! terms in the types pricing uses. A payload missing a field or holding a malformed value is
-//! an error naming the contract, the template and the field. Unknown fields are ignored, so a
-//! later template version with more fields still decodes.
+//! terms in the types pricing uses (`swap_pricing`). A payload missing a field or holding a
+//! malformed value is an error naming the contract, the template and the field. Unknown fields
+//! are ignored, so a later template version with more fields still decodes.
 
-use chrono::{DateTime, Utc};
-use serde_json::{Map, Value};
+use ledger_types::lf::{Int64, Numeric, Party, Timestamp};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use swap_pricing::{CollateralTerms, DiscountCurve, PartyASide, PricingError, SwapTerms};
 
-use crate::jobs::lf::{Decimal, parse_time};
-use crate::jobs::pricing::{CollateralTerms, DiscountCurve, PartyASide, PricingError, SwapTerms};
 use crate::ledger::Contract;
 
 /// `IRSForge.Csa:Csa` (module and entity).
@@ -22,17 +23,9 @@ pub const SWAP: &str = "IRSForge.Swap:Swap";
 pub const DISCOUNT_CURVE: &str = "IRSForge.Curve:DiscountCurve";
 
 /// The template id of `module_entity` in the package-name form the JSON API accepts
-/// (`shared/docs/ledger-json-api.md` §3.2): `#irsforge:IRSForge.Csa:Csa`.
+/// (`docs/ledger-json-api.md` §2.2): `#irsforge:IRSForge.Csa:Csa`.
 pub fn template_id(module_entity: &str) -> String {
     format!("#irsforge:{module_entity}")
-}
-
-/// Whether `contract` is an instance of `module_entity`, whichever id form the ledger used.
-pub fn is_instance_of(contract: &Contract, module_entity: &str) -> bool {
-    contract
-        .template_id
-        .strip_suffix(module_entity)
-        .is_some_and(|package| package.ends_with(':'))
 }
 
 /// A template view that can be found again by a stable id after its contract id rotated.
@@ -55,36 +48,39 @@ pub trait StableView: Sized {
 }
 
 /// An `IRSForge.Csa:Csa`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Csa {
     /// The contract id.
+    #[serde(skip)]
     pub contract_id: String,
     /// The template id.
+    #[serde(skip)]
     pub template_id: String,
     /// The operator (signatory, controller of `PublishMark`).
-    pub operator: String,
+    pub operator: Party,
     /// PartyA: amounts are signed from its side.
-    pub party_a: String,
+    pub party_a: Party,
     /// PartyB.
-    pub party_b: String,
+    pub party_b: Party,
     /// The stable id of the netting set.
     pub csa_id: String,
     /// Collateral and valuation currency.
     pub currency: String,
     /// Threshold on PartyA.
-    pub threshold_a: Decimal,
+    pub threshold_a: Numeric,
     /// Threshold on PartyB.
-    pub threshold_b: Decimal,
+    pub threshold_b: Numeric,
     /// Minimum transfer amount.
-    pub minimum_transfer_amount: Decimal,
+    pub minimum_transfer_amount: Numeric,
     /// Rounding unit of calls.
-    pub rounding: Decimal,
+    pub rounding: Numeric,
     /// Collateral held (positive: held by PartyA).
-    pub collateral_balance: Decimal,
+    pub collateral_balance: Numeric,
     /// `asOf` of the latest mark.
-    pub last_mark_as_of: Option<DateTime<Utc>>,
+    pub last_mark_as_of: Option<Timestamp>,
     /// The latest mark's call until settled.
-    pub unsettled_call: Decimal,
+    pub unsettled_call: Numeric,
 }
 
 impl Csa {
@@ -106,23 +102,10 @@ impl StableView for Csa {
     const NOUN: &'static str = "CSA";
 
     fn decode(contract: &Contract) -> Result<Self, String> {
-        let fields = Fields::of(contract, CSA)?;
-        Ok(Self {
-            contract_id: contract.contract_id.clone(),
-            template_id: contract.template_id.clone(),
-            operator: fields.text("operator")?,
-            party_a: fields.text("partyA")?,
-            party_b: fields.text("partyB")?,
-            csa_id: fields.text("csaId")?,
-            currency: fields.text("currency")?,
-            threshold_a: fields.decimal("thresholdA")?,
-            threshold_b: fields.decimal("thresholdB")?,
-            minimum_transfer_amount: fields.decimal("minimumTransferAmount")?,
-            rounding: fields.decimal("rounding")?,
-            collateral_balance: fields.decimal("collateralBalance")?,
-            last_mark_as_of: fields.optional_time("lastMarkAsOf")?,
-            unsettled_call: fields.decimal("unsettledCall")?,
-        })
+        let mut csa: Self = decode_payload(contract, CSA)?;
+        csa.contract_id.clone_from(&contract.contract_id);
+        csa.template_id.clone_from(&contract.template_id);
+        Ok(csa)
     }
 
     fn contract_id(&self) -> &str {
@@ -146,11 +129,11 @@ pub struct Swap {
     /// The template id.
     pub template_id: String,
     /// The operator.
-    pub operator: String,
+    pub operator: Party,
     /// The party paying fixed.
-    pub fixed_payer: String,
+    pub fixed_payer: Party,
     /// The party paying floating.
-    pub float_payer: String,
+    pub float_payer: Party,
     /// The stable id.
     pub swap_id: String,
     /// The netting set.
@@ -163,18 +146,37 @@ pub struct Swap {
     pub next_period_index: i64,
 }
 
+/// The payload of an `IRSForge.Swap:Swap`, as far as the jobs read it.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SwapPayload {
+    operator: Party,
+    fixed_payer: Party,
+    float_payer: Party,
+    swap_id: String,
+    csa_id: String,
+    currency: String,
+    notional: Numeric,
+    fixed_rate: Numeric,
+    effective_time: Timestamp,
+    maturity_time: Timestamp,
+    period_seconds: Int64,
+    next_period_index: Int64,
+}
+
 impl Swap {
     /// The end of the first period not yet lifecycled; `None` when every period is.
-    pub fn next_period_end(&self) -> Result<Option<DateTime<Utc>>, PricingError> {
-        let count = self.terms.period_count()?;
-        Ok((self.next_period_index < count).then(|| self.terms.period(self.next_period_index).1))
+    pub fn next_period_end(&self) -> Result<Option<Timestamp>, PricingError> {
+        let schedule = self.terms.schedule()?;
+        Ok((self.next_period_index < schedule.count())
+            .then(|| schedule.period(self.next_period_index).1))
     }
 
     /// Which leg `party_a` is on; `None` when it is neither payer.
-    pub fn side_of(&self, party_a: &str) -> Option<PartyASide> {
-        if self.fixed_payer == party_a {
+    pub fn side_of(&self, party_a: &Party) -> Option<PartyASide> {
+        if self.fixed_payer == *party_a {
             Some(PartyASide::PaysFixed)
-        } else if self.float_payer == party_a {
+        } else if self.float_payer == *party_a {
             Some(PartyASide::PaysFloat)
         } else {
             None
@@ -188,24 +190,24 @@ impl StableView for Swap {
     const NOUN: &'static str = "swap";
 
     fn decode(contract: &Contract) -> Result<Self, String> {
-        let fields = Fields::of(contract, SWAP)?;
+        let payload: SwapPayload = decode_payload(contract, SWAP)?;
         Ok(Self {
             contract_id: contract.contract_id.clone(),
             template_id: contract.template_id.clone(),
-            operator: fields.text("operator")?,
-            fixed_payer: fields.text("fixedPayer")?,
-            float_payer: fields.text("floatPayer")?,
-            swap_id: fields.text("swapId")?,
-            csa_id: fields.text("csaId")?,
-            currency: fields.text("currency")?,
+            operator: payload.operator,
+            fixed_payer: payload.fixed_payer,
+            float_payer: payload.float_payer,
+            swap_id: payload.swap_id,
+            csa_id: payload.csa_id,
+            currency: payload.currency,
             terms: SwapTerms {
-                notional: fields.decimal("notional")?.to_f64(),
-                fixed_rate: fields.decimal("fixedRate")?.to_f64(),
-                effective: fields.time("effectiveTime")?,
-                maturity: fields.time("maturityTime")?,
-                period_seconds: fields.int("periodSeconds")?,
+                notional: payload.notional.to_f64(),
+                fixed_rate: payload.fixed_rate.to_f64(),
+                effective: payload.effective_time,
+                maturity: payload.maturity_time,
+                period_seconds: payload.period_seconds.0,
             },
-            next_period_index: fields.int("nextPeriodIndex")?,
+            next_period_index: payload.next_period_index.0,
         })
     }
 
@@ -228,122 +230,97 @@ pub struct Curve {
     /// The contract id.
     pub contract_id: String,
     /// The publisher.
-    pub operator: String,
+    pub operator: Party,
     /// The currency.
     pub currency: String,
     /// The curve itself.
     pub curve: DiscountCurve,
 }
 
+/// The payload of an `IRSForge.Curve:DiscountCurve`, as far as the jobs read it.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CurvePayload {
+    operator: Party,
+    currency: String,
+    as_of: Timestamp,
+    /// Read as text so an unknown rule is reported as such, not as a decoding failure.
+    interpolation: String,
+    pillars: Vec<PillarPayload>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PillarPayload {
+    maturity: Timestamp,
+    discount_factor: Numeric,
+}
+
 impl Curve {
     /// Decodes a contract of [`DISCOUNT_CURVE`]; a curve breaking the template's rules or with
     /// an interpolation other than `LogLinearDiscount` is an error.
     pub fn decode(contract: &Contract) -> Result<Self, String> {
-        let fields = Fields::of(contract, DISCOUNT_CURVE)?;
-        let interpolation = fields.text("interpolation")?;
-        if interpolation != "LogLinearDiscount" {
-            return Err(fields.error(
+        let payload: CurvePayload = decode_payload(contract, DISCOUNT_CURVE)?;
+        let error =
+            |field: &str, detail: String| field_error(contract, DISCOUNT_CURVE, field, detail);
+        if payload.interpolation != "LogLinearDiscount" {
+            return Err(error(
                 "interpolation",
-                format!("`{interpolation}` is not LogLinearDiscount"),
+                format!("`{}` is not LogLinearDiscount", payload.interpolation),
             ));
         }
-        let Some(Value::Array(pillars)) = fields.payload.get("pillars") else {
-            return Err(fields.error("pillars", "is missing or not a list".into()));
-        };
-        let mut points = Vec::with_capacity(pillars.len());
-        for (index, pillar) in pillars.iter().enumerate() {
-            let field = |name: &str| format!("pillars[{index}].{name}");
-            let read = |name: &str| {
-                pillar
-                    .get(name)
-                    .ok_or_else(|| fields.error(&field(name), "is missing".into()))
-            };
-            let maturity = parse_time(read("maturity")?)
-                .map_err(|error| fields.error(&field("maturity"), error))?;
-            let discount_factor = Decimal::from_json(read("discountFactor")?)
-                .map_err(|error| fields.error(&field("discountFactor"), error))?;
-            points.push((maturity, discount_factor.to_f64()));
-        }
-        let curve = DiscountCurve::new(fields.time("asOf")?, points)
-            .map_err(|error| fields.error("pillars", error.to_string()))?;
+        let pillars = payload
+            .pillars
+            .iter()
+            .map(|pillar| (pillar.maturity, pillar.discount_factor.to_f64()));
+        let curve = DiscountCurve::new(payload.as_of, pillars)
+            .map_err(|pricing| error("pillars", pricing.to_string()))?;
         Ok(Self {
             contract_id: contract.contract_id.clone(),
-            operator: fields.text("operator")?,
-            currency: fields.text("currency")?,
+            operator: payload.operator,
+            currency: payload.currency,
             curve,
         })
     }
 }
 
-/// Reads the fields of one contract's payload, naming the contract in every error.
-struct Fields<'a> {
-    contract: &'a Contract,
-    template: &'static str,
-    payload: &'a Map<String, Value>,
-}
-
-impl<'a> Fields<'a> {
-    fn of(contract: &'a Contract, template: &'static str) -> Result<Self, String> {
-        match &contract.payload {
-            Value::Object(payload) => Ok(Self {
+/// Deserialises a contract's payload, naming the contract, the template and the field of the
+/// first problem.
+fn decode_payload<T: DeserializeOwned>(contract: &Contract, template: &str) -> Result<T, String> {
+    if !contract.payload.is_object() {
+        return Err(format!(
+            "contract {} ({template}): the payload is not a record",
+            contract.contract_id
+        ));
+    }
+    serde_path_to_error::deserialize(&contract.payload).map_err(|error| {
+        let path = error.path().to_string();
+        let detail = error.into_inner().to_string();
+        // serde reports a missing field at its record, with the name in the message.
+        let missing = detail
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split_once('`'))
+            .map(|(name, _)| name.to_owned());
+        match missing {
+            Some(name) if path == "." => {
+                field_error(contract, template, &name, "is missing".into())
+            }
+            Some(name) => field_error(
                 contract,
                 template,
-                payload,
-            }),
-            _ => Err(format!(
-                "contract {} ({template}): the payload is not a record",
-                contract.contract_id
-            )),
+                &format!("{path}.{name}"),
+                "is missing".into(),
+            ),
+            None => field_error(contract, template, &path, detail),
         }
-    }
+    })
+}
 
-    fn error(&self, field: &str, detail: String) -> String {
-        format!(
-            "contract {} ({}): field `{field}`: {detail}",
-            self.contract.contract_id, self.template
-        )
-    }
-
-    fn field(&self, name: &str) -> Result<&'a Value, String> {
-        self.payload
-            .get(name)
-            .ok_or_else(|| self.error(name, "is missing".into()))
-    }
-
-    fn text(&self, name: &str) -> Result<String, String> {
-        match self.field(name)? {
-            Value::String(text) => Ok(text.clone()),
-            other => Err(self.error(name, format!("expected text, found {other}"))),
-        }
-    }
-
-    fn decimal(&self, name: &str) -> Result<Decimal, String> {
-        Decimal::from_json(self.field(name)?).map_err(|error| self.error(name, error))
-    }
-
-    fn time(&self, name: &str) -> Result<DateTime<Utc>, String> {
-        parse_time(self.field(name)?).map_err(|error| self.error(name, error))
-    }
-
-    fn optional_time(&self, name: &str) -> Result<Option<DateTime<Utc>>, String> {
-        match self.payload.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(value) => parse_time(value)
-                .map(Some)
-                .map_err(|error| self.error(name, error)),
-        }
-    }
-
-    /// An `Int` (Int64): a string, or a JSON number.
-    fn int(&self, name: &str) -> Result<i64, String> {
-        let value = self.field(name)?;
-        let parsed = match value {
-            Value::String(text) => text.parse().ok(),
-            Value::Number(number) => number.as_i64(),
-            _ => None,
-        };
-        parsed.ok_or_else(|| self.error(name, format!("expected an Int, found {value}")))
-    }
+fn field_error(contract: &Contract, template: &str, field: &str, detail: String) -> String {
+    format!(
+        "contract {} ({template}): field `{field}`: {detail}",
+        contract.contract_id
+    )
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! [`LedgerClient`]: a typed client for the Canton JSON API v1 endpoints the oracle uses
 //! (`GET /v1/parties`, `POST /v1/query`, `/v1/fetch`, `/v1/create`, `/v1/exercise`).
 //!
-//! Answers are read through the envelopes of `shared/docs/ledger-json-api.md` §3.1
+//! Answers are read through the envelopes of `docs/ledger-json-api.md` §2.1
 //! (`{"status", "result", "warnings"?}` or `{"status", "errors", "ledgerApiError"?}`) and
 //! failures become [`LedgerError`] variants a job can act on: `CONTRACT_NOT_FOUND` (re-query),
 //! a refused token (401/403, and the real JSON API's 500 `UNAUTHENTICATED`), another 4xx, a
@@ -29,9 +29,7 @@ pub use types::{
 };
 
 use crate::error::{LedgerError, OracleError};
-use crate::http;
-use crate::token::BearerToken;
-use crate::token::response::sanitize;
+use crate::http::{self, BearerToken, long_server_text, short_server_text};
 
 /// The largest ledger answer read.
 pub const MAX_LEDGER_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
@@ -57,7 +55,8 @@ impl LedgerClient {
         })
     }
 
-    /// The client of the operator's participant (SPEC.md §5), with `oracle.ledgerTimeoutMs`.
+    /// The client of the operator's participant (the `ledgerUrl` of the org whose role is
+    /// `operator`), with `oracle.ledgerTimeoutMs`.
     pub fn from_config(config: &Config) -> Result<Self, OracleError> {
         Self::new(config.operator_ledger_url(), config.oracle.ledger_timeout())
     }
@@ -211,7 +210,10 @@ fn read_envelope<T: DeserializeOwned>(
         return T::deserialize(result).map_err(|error| LedgerError::Malformed {
             endpoint: endpoint.to_owned(),
             status,
-            detail: format!("unexpected `result`: {}", sanitize(&error.to_string())),
+            detail: format!(
+                "unexpected `result`: {}",
+                short_server_text(&error.to_string())
+            ),
         });
     }
     let failing = if (200..300).contains(&effective) {
@@ -224,7 +226,7 @@ fn read_envelope<T: DeserializeOwned>(
         .and_then(Value::as_array)
         .and_then(|errors| errors.first())
         .and_then(Value::as_str)
-        .map(sanitize_long)
+        .map(long_server_text)
         .unwrap_or_else(|| "(no error message)".to_owned());
     let code_id = envelope
         .get("ledgerApiError")
@@ -270,7 +272,7 @@ fn classify_failure(
             message,
         },
         // The real JSON API answers a token the participant refuses with 500 UNAUTHENTICATED
-        // (ledger-json-api.md §1.7).
+        // (`docs/ledger-json-api.md` §1.6).
         500 if message.starts_with("UNAUTHENTICATED") => LedgerError::Unauthorized {
             endpoint,
             status,
@@ -294,19 +296,5 @@ fn classify_failure(
     }
 }
 
-/// Ledger error texts are long (they carry Daml interpretation errors); keep 300 characters.
-fn sanitize_long(text: &str) -> String {
-    let clean: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(300)
-        .collect();
-    if text.chars().count() > 300 {
-        format!("{clean}…")
-    } else {
-        clean
-    }
-}
-
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

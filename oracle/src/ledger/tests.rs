@@ -133,3 +133,75 @@ fn requests_serialise_with_wire_names_and_omit_unset_fields() {
                "meta": {"actAs": ["A::1220"]}})
     );
 }
+
+/// An active contract `00abc` of `template_id`, for the tests of the modules that read them.
+pub(crate) fn contract(template_id: &str, payload: Value) -> Contract {
+    Contract {
+        contract_id: "00abc".into(),
+        template_id: template_id.into(),
+        payload,
+        signatories: vec![],
+        observers: vec![],
+        agreement_text: None,
+        key: None,
+        completion_offset: None,
+    }
+}
+
+#[test]
+fn a_contract_matches_its_template_in_either_id_form_with_a_package() {
+    for id in ["1b4dd4:IRSForge.Csa:Csa", "#irsforge:IRSForge.Csa:Csa"] {
+        assert!(
+            contract(id, json!({})).is_instance_of("IRSForge.Csa:Csa"),
+            "{id}"
+        );
+    }
+    // Answers always name the package; a lookalike entity or module is another template.
+    for id in [
+        "IRSForge.Csa:Csa",
+        "1b4dd4:XIRSForge.Csa:Csa",
+        "1b4dd4:IRSForge.Swap:Swap",
+    ] {
+        assert!(
+            !contract(id, json!({})).is_instance_of("IRSForge.Csa:Csa"),
+            "{id}"
+        );
+    }
+}
+
+#[test]
+fn payload_fields_become_log_text() {
+    let mark = contract(
+        "p:IRSForge.Mark:MarkToMarket",
+        json!({"asOf": "2026-01-05T09:00:00Z", "periodIndex": 3, "lastMarkCid": null}),
+    );
+    assert_eq!(mark.field_text("asOf"), "2026-01-05T09:00:00Z");
+    assert_eq!(mark.field_text("periodIndex"), "3");
+    assert_eq!(mark.field_text("lastMarkCid"), "");
+    assert_eq!(mark.field_text("missing"), "");
+}
+
+#[test]
+fn an_exercise_result_lists_what_it_created() {
+    let result = ExerciseResult {
+        exercise_result: json!({"swap": "00s2", "effects": ["00e1", "00e2"]}),
+        events: vec![
+            LedgerEvent::Archived(ArchivedEvent {
+                contract_id: "00s1".into(),
+                template_id: "p:IRSForge.Swap:Swap".into(),
+            }),
+            LedgerEvent::Created(contract("p:IRSForge.Lifecycle:LifecycleEffect", json!({}))),
+            LedgerEvent::Created(contract("p:IRSForge.Swap:Swap", json!({}))),
+        ],
+        completion_offset: None,
+    };
+    assert_eq!(result.created("IRSForge.Swap:Swap").count(), 1);
+    assert_eq!(
+        result.created("IRSForge.Lifecycle:LifecycleEffect").count(),
+        1
+    );
+    assert_eq!(result.created("IRSForge.Csa:Csa").count(), 0);
+    assert_eq!(result.result_ids("effects"), ["00e1", "00e2"]);
+    assert_eq!(result.result_ids("swap"), ["00s2"]);
+    assert!(result.result_ids("matured").is_empty());
+}

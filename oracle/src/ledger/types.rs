@@ -1,7 +1,7 @@
 //! Request and result types of the JSON API v1 endpoints the oracle calls
-//! (`shared/docs/ledger-json-api.md` §3.4). Field names are the wire names; values in payloads,
-//! arguments and keys stay [`serde_json::Value`] in the Daml-LF JSON encoding (§3.5), which the
-//! jobs build and read.
+//! (`docs/ledger-json-api.md` §2.4). Field names are the wire names; values in payloads,
+//! arguments and keys stay [`serde_json::Value`] in the Daml-LF JSON encoding (§3), which the
+//! jobs decode through `ledger_types::lf`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -172,4 +172,49 @@ pub struct ExerciseResult {
     /// The ledger offset of the command.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completion_offset: Option<String>,
+}
+
+impl Contract {
+    /// Whether this is an instance of `module_entity` (`IRSForge.Csa:Csa`), whichever template
+    /// id form the ledger used (`docs/ledger-json-api.md` §2.2).
+    pub fn is_instance_of(&self, module_entity: &str) -> bool {
+        self.template_id
+            .strip_suffix(module_entity)
+            .is_some_and(|package| package.ends_with(':'))
+    }
+
+    /// A payload field as log text: a string without its quotes, anything else as JSON, and
+    /// nothing when the field is absent or `null`.
+    pub fn field_text(&self, name: &str) -> String {
+        match self.payload.get(name) {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(text)) => text.clone(),
+            Some(other) => other.to_string(),
+        }
+    }
+}
+
+impl ExerciseResult {
+    /// The contracts of `module_entity` the exercise created, in event order.
+    pub fn created<'a>(&'a self, module_entity: &'a str) -> impl Iterator<Item = &'a Contract> {
+        self.events.iter().filter_map(move |event| match event {
+            LedgerEvent::Created(contract) if contract.is_instance_of(module_entity) => {
+                Some(contract)
+            }
+            _ => None,
+        })
+    }
+
+    /// The contract ids the choice's result lists under `field` (one id or a list of them).
+    pub fn result_ids(&self, field: &str) -> Vec<String> {
+        match self.exercise_result.get(field) {
+            Some(Value::Array(ids)) => ids
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
+            Some(Value::String(id)) => vec![id.clone()],
+            _ => Vec::new(),
+        }
+    }
 }

@@ -1,7 +1,7 @@
-//! Branch 2 of the resolver: the demo profile's self-signed HS256 tokens (SPEC.md §1, §5).
+//! Branch 2 of the resolver: the demo profile's self-signed HS256 tokens.
 //!
 //! The ledger runs in unsafe HS256 mode with `daml.unsafeJwtSecret`. Daml 2.x participants
-//! serve `GET /v1/parties` only to admin tokens (`shared/docs/ledger-json-api.md` §4), so the
+//! serve `GET /v1/parties` only to admin tokens (`docs/ledger-json-api.md` §1.5, §4), so the
 //! bootstrap is:
 //!
 //! 1. sign a short-lived admin token (`ledgerId`, `applicationId`, `admin: true`, no parties);

@@ -1,4 +1,4 @@
-//! Service tokens: the three-branch resolver and the self-healing handle (SPEC.md §5).
+//! Service tokens: the three-branch resolver and the self-healing handle.
 //!
 //! [`resolve_service_token`] picks the first branch that applies:
 //!
@@ -9,24 +9,23 @@
 //! 3. [`client_credentials`]: with `builtin` or `oidc` it asks the auth service (RFC 6749 §4.4).
 //!
 //! Branches 2 and 3 are [`TokenFetcher`]s driven by the same [`TokenHandle`] machinery
-//! ([`handle`], `refresher`, [`policy`]): the first token is fetched before the handle is
-//! returned (so boot fails loudly), refreshed at 80 % of its life, retried once at 90 %, then
-//! recovered with capped, jittered backoff. `get_token()` never hands out a token past its
+//! ([`handle`] with its background task in `handle/refresher.rs`, and [`policy`]): the first
+//! token is fetched before the handle is returned (so boot fails loudly), refreshed at 80 % of
+//! its life, retried once at 90 %, then recovered with capped, jittered backoff. `get_token()` never hands out a token past its
 //! expiry (minus a safety margin).
 //!
-//! The token text is a [`BearerToken`], whose `Debug` is redacted and which has no `Display`,
-//! so it cannot reach a log line by accident.
+//! The token text is a [`BearerToken`] (from the leaf module `http`, which the ledger client
+//! shares), whose `Debug` is redacted and which has no `Display`, so it cannot reach a log line
+//! by accident.
 
 pub mod client_credentials;
 pub mod demo;
 pub mod env_override;
 pub mod handle;
 pub mod policy;
-mod refresher;
 pub mod response;
 mod status;
 
-use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -34,34 +33,13 @@ use std::time::Duration;
 
 use shared_config::{AuthProvider, Config, EnvSource};
 
+pub use crate::http::BearerToken;
 pub use client_credentials::ClientCredentialsFetcher;
 pub use demo::DemoTokenMinter;
 pub use handle::{TokenHandle, TokenSourceKind, TokenStats, TokenStatus};
 pub use policy::RefreshPolicy;
 
 use crate::error::TokenError;
-
-/// A bearer token. Cheap to clone; its `Debug` never shows the value and it has no `Display`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct BearerToken(Arc<str>);
-
-impl BearerToken {
-    /// Wraps a token.
-    pub fn new(token: impl Into<Arc<str>>) -> Self {
-        Self(token.into())
-    }
-
-    /// The token itself, for an `Authorization` header. Keep it out of logs.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for BearerToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "BearerToken([redacted; {} bytes])", self.0.len())
-    }
-}
 
 /// A token as a [`TokenFetcher`] obtained it.
 #[derive(Debug, Clone)]
@@ -91,7 +69,8 @@ pub trait TokenFetcher: Send + Sync + 'static {
     fn kind(&self) -> TokenSourceKind;
 }
 
-/// Resolves the token source for a service account (SPEC.md §5) and returns a running handle
+/// Resolves the token source for a service account (the first branch that applies) and
+/// returns a running handle
 /// holding its first token.
 ///
 /// The environment is read once, here, through `env`: tests pass a

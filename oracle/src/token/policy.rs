@@ -4,9 +4,9 @@
 //! 60 s outage, never more than one a second, a fresh token within 20 s of the endpoint
 //! healing, never an expired token handed out):
 //!
-//! - Scheduled refresh at 80 % of the token's life, one retry at 90 % (SPEC.md §5). Both are
-//!   measured from the moment the request that obtained the token was *sent*, so the server's
-//!   `exp` (stamped after it received the request) is never earlier than ours.
+//! - Scheduled refresh at 80 % of the token's life, one retry at 90 % (the platform's rule).
+//!   Both are measured from the moment the request that obtained the token was *sent*, so the
+//!   server's `exp` (stamped after it received the request) is never earlier than ours.
 //! - Once the token is past use, recovery attempts follow capped exponential backoff: 2 s, 4 s,
 //!   8 s, then 15 s, each shortened by up to 15 % of random jitter (so many oracles restarted
 //!   together do not stay in step), measured from the start of the failed attempt, and never

@@ -4,7 +4,8 @@
 //! is wrong; none of them panics and none quotes the body (it may hold a token). The lifetime
 //! rules, where the RFC leaves room:
 //!
-//! - `expires_in` is required (SPEC.md §5), must be a positive whole number of seconds; a
+//! - `expires_in` is required (the refresh schedule is a fraction of it), must be a positive
+//!   whole number of seconds; a
 //!   string of digits is accepted too, because some servers send one.
 //! - A lifetime under [`MIN_LIFETIME`] is refused: a client refreshing at 80 % of it would
 //!   send more than one request a second.
@@ -21,8 +22,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
-use super::{BearerToken, FetchedToken};
+use super::FetchedToken;
 use crate::error::TokenError;
+use crate::http::{BearerToken, short_server_text};
 
 /// The shortest token lifetime accepted.
 pub const MIN_LIFETIME: Duration = Duration::from_secs(5);
@@ -80,7 +82,7 @@ fn parse_success(
         malformed(format!(
             "the body is not JSON (content-type {}, {} bytes); is platform.authPublicUrl the auth \
              service?",
-            content_type.map_or_else(|| "none".to_owned(), sanitize),
+            content_type.map_or_else(|| "none".to_owned(), short_server_text),
             body.len()
         ))
     })?;
@@ -111,7 +113,7 @@ fn parse_success(
         Some(Value::String(kind)) => {
             return Err(malformed(format!(
                 "token_type {:?} is not Bearer",
-                sanitize(kind)
+                short_server_text(kind)
             )));
         }
         Some(_) => return Err(malformed("token_type is not a string".into())),
@@ -184,7 +186,7 @@ fn expires_in_seconds(value: Option<&Value>) -> Result<u64, String> {
         }
         Some(Value::String(text)) => Err(format!(
             "expires_in {:?} is not a number of seconds",
-            sanitize(text)
+            short_server_text(text)
         )),
         Some(_) => Err("expires_in is not a number".into()),
     }
@@ -236,7 +238,12 @@ fn oauth_error(body: &[u8]) -> (Option<String>, Option<String>) {
     let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(body) else {
         return (None, None);
     };
-    let text = |name: &str| object.get(name).and_then(Value::as_str).map(sanitize);
+    let text = |name: &str| {
+        object
+            .get(name)
+            .and_then(Value::as_str)
+            .map(short_server_text)
+    };
     (text("error"), text("error_description"))
 }
 
@@ -247,25 +254,6 @@ fn is_b64token(token: &str) -> bool {
         && body.bytes().all(|b| {
             b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
         })
-}
-
-/// Server-supplied text made safe for a log line: printable ASCII, at most 120 characters.
-pub(crate) fn sanitize(text: &str) -> String {
-    let mut clean: String = text
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() || c == ' ' {
-                c
-            } else {
-                '?'
-            }
-        })
-        .take(120)
-        .collect();
-    if text.chars().count() > 120 {
-        clean.push('…');
-    }
-    clean
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! The exact JSON lines of the SPEC.md §5 events, as the binary prints them (timestamps
+//! The exact JSON lines of the service-token events, as the binary prints them (timestamps
 //! aside), and that no token or secret ever reaches them.
 
 use std::time::Duration;

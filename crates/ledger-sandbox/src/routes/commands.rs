@@ -1,4 +1,4 @@
-//! `POST /v1/create` and `POST /v1/exercise` (`ledger-json-api.md` §3.3, §3.4).
+//! `POST /v1/create` and `POST /v1/exercise` (`docs/ledger-json-api.md` §2.3, §2.4).
 
 use std::sync::Arc;
 
@@ -14,7 +14,7 @@ use crate::auth::{Access, Caller};
 use crate::clock::ledger_time;
 use crate::envelope::{ApiError, new_correlation_id, parse_body, success};
 use crate::ledger::{self, Submission, Target};
-use crate::lf::LfTime;
+use crate::lf::Timestamp;
 use crate::routes::{AppState, resolve_template};
 
 /// `meta` of a command; fields the sandbox has no use for (`workflowId`, `submissionId`,
@@ -94,7 +94,9 @@ pub(super) async fn exercise(
     })?;
     let template = resolve_template(&template_id)?;
     let submission = submission(&caller, request.meta.unwrap_or_default())?;
-    let now = LfTime::new(ledger_time(state.clock.as_ref()));
+    // A clock set outside the years 0001–9999 is a broken test set-up, not a client's error.
+    let now = Timestamp::from_datetime(ledger_time(state.clock.as_ref()))
+        .map_err(|_| ApiError::internal())?;
     let result = ledger::exercise(
         &mut state.ledger(),
         now,

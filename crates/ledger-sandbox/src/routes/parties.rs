@@ -1,5 +1,5 @@
 //! Party management: listing, lookup and allocation. All need a participant-admin token
-//! (`ledger-json-api.md` §1.5, §3.4).
+//! (`docs/ledger-json-api.md` §1.5, §2.4).
 
 use std::sync::Arc;
 

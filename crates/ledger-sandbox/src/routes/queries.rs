@@ -1,4 +1,4 @@
-//! `GET`/`POST /v1/query` and `POST /v1/fetch` (`ledger-json-api.md` §3.3, §3.4).
+//! `GET`/`POST /v1/query` and `POST /v1/fetch` (`docs/ledger-json-api.md` §2.3, §2.4).
 //!
 //! Reads see the active contracts on which at least one reader is a signatory or observer.
 //! The readers are the request's `readers` (which must be a subset of the token's
@@ -19,7 +19,7 @@ use serde_json::{Map, Value, json};
 use crate::auth::{Access, Caller};
 use crate::envelope::{ApiError, decode_value, parse_body, success, success_with_warnings};
 use crate::ledger::visible_contracts;
-use crate::lf::{LfTime, Numeric};
+use crate::lf::{Numeric, Timestamp};
 use crate::routes::{AppState, resolve_template};
 use crate::template::TemplateDef;
 use crate::template_id::TemplateRef;
@@ -258,7 +258,7 @@ fn compare(actual: &Value, bound: &Value) -> Option<std::cmp::Ordering> {
     if let (Ok(a), Ok(b)) = (Numeric::parse(&actual), Numeric::parse(&bound)) {
         return Some(a.cmp(&b));
     }
-    if let (Ok(a), Ok(b)) = (LfTime::parse(&actual), LfTime::parse(&bound)) {
+    if let (Ok(a), Ok(b)) = (Timestamp::parse(&actual), Timestamp::parse(&bound)) {
         return Some(a.cmp(&b));
     }
     Some(actual.cmp(&bound))

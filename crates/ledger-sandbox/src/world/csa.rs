@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::lf::{ContractId, LfTime, Numeric, Party, Unit};
+use crate::lf::{ContractId, Numeric, Party, Timestamp, Unit};
 use crate::template::{
     Choice, ChoiceContext, ChoiceError, Template, TemplateDef, choice_def, template_def,
 };
@@ -44,7 +44,7 @@ pub(crate) struct Csa {
     pub(crate) minimum_transfer_amount: Numeric,
     pub(crate) rounding: Numeric,
     pub(crate) collateral_balance: Numeric,
-    pub(crate) last_mark_as_of: Option<LfTime>,
+    pub(crate) last_mark_as_of: Option<Timestamp>,
     pub(crate) last_mark_cid: Option<ContractId>,
     pub(crate) unsettled_call: Numeric,
 }
@@ -98,7 +98,7 @@ pub(crate) struct MarkToMarket {
     pub(crate) regulator: Party,
     pub(crate) csa_id: String,
     pub(crate) currency: String,
-    pub(crate) as_of: LfTime,
+    pub(crate) as_of: Timestamp,
     pub(crate) exposure: Numeric,
     pub(crate) call_amount: Numeric,
     pub(crate) collateral_balance: Numeric,
@@ -134,11 +134,11 @@ pub(crate) struct NetSettlement {
     pub(crate) regulator: Party,
     pub(crate) csa_id: String,
     pub(crate) currency: String,
-    pub(crate) mark_as_of: Option<LfTime>,
+    pub(crate) mark_as_of: Option<Timestamp>,
     pub(crate) amount: Numeric,
     pub(crate) balance_before: Numeric,
     pub(crate) balance_after: Numeric,
-    pub(crate) settled_at: LfTime,
+    pub(crate) settled_at: Timestamp,
 }
 
 impl Template for NetSettlement {
@@ -167,7 +167,7 @@ pub(crate) struct PublishMark;
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct PublishMarkArgument {
-    as_of: LfTime,
+    as_of: Timestamp,
     exposure: Numeric,
     call_amount: Numeric,
 }

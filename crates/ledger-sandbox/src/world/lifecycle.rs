@@ -4,9 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::lf::{ContractId, Int64, LfTime, Numeric, Party, Unit};
+use swap_pricing::{PricingError, Schedule};
+
+use crate::lf::{ContractId, Int64, Numeric, Party, Timestamp, Unit};
 use crate::template::{Choice, ChoiceContext, ChoiceError, Template, TemplateDef, template_def};
-use crate::world::curve::{DiscountCurve, act_360, curve_key};
+use crate::world::curve::{DiscountCurve, curve_key};
 use crate::world::swap::Swap;
 
 /// The LifecycleEffect template's erased definition.
@@ -30,14 +32,14 @@ pub(crate) struct LifecycleEffect {
     pub(crate) csa_id: String,
     pub(crate) currency: String,
     pub(crate) period_index: Int64,
-    pub(crate) period_start: LfTime,
-    pub(crate) period_end: LfTime,
+    pub(crate) period_start: Timestamp,
+    pub(crate) period_end: Timestamp,
     pub(crate) accrual_fraction: Numeric,
     pub(crate) fixing_rate: Numeric,
     pub(crate) fixed_amount: Numeric,
     pub(crate) float_amount: Numeric,
     pub(crate) net_to_fixed_payer: Numeric,
-    pub(crate) processed_at: LfTime,
+    pub(crate) processed_at: Timestamp,
 }
 
 impl Template for LifecycleEffect {
@@ -73,8 +75,8 @@ pub(crate) struct MaturedSwap {
     pub(crate) currency: String,
     pub(crate) notional: Numeric,
     pub(crate) fixed_rate: Numeric,
-    pub(crate) maturity_time: LfTime,
-    pub(crate) matured_at: LfTime,
+    pub(crate) maturity_time: Timestamp,
+    pub(crate) matured_at: Timestamp,
 }
 
 impl Template for MaturedSwap {
@@ -123,7 +125,8 @@ impl Choice for TriggerLifecycleByScheduler {
         _: Unit,
     ) -> Result<TriggerResult, ChoiceError> {
         let now = context.now();
-        let periods = swap.period_count();
+        let schedule = stored_schedule(&swap)?;
+        let periods = schedule.count();
         let next = swap.next_period_index.0;
         if next >= periods {
             return Err(ChoiceError::abort(
@@ -135,7 +138,7 @@ impl Choice for TriggerLifecycleByScheduler {
                 ),
             ));
         }
-        let (_, next_end) = swap.period(next);
+        let (_, next_end) = schedule.period(next);
         if next_end > now {
             return Err(ChoiceError::abort(
                 "NOTHING_DUE",
@@ -146,7 +149,7 @@ impl Choice for TriggerLifecycleByScheduler {
             ));
         }
         let due_until = (next..periods)
-            .take_while(|&index| swap.period(index).1 <= now)
+            .take_while(|&index| schedule.period(index).1 <= now)
             .last()
             .unwrap_or(next);
         let effects = process_periods(context, &swap, next..=due_until)?;
@@ -199,11 +202,8 @@ impl Choice for MatureByScheduler {
         }
         // Periods the trigger has not processed yet are settled here, so maturing never drops
         // a cash flow.
-        let effects = process_periods(
-            context,
-            &swap,
-            swap.next_period_index.0..=swap.period_count() - 1,
-        )?;
+        let last = stored_schedule(&swap)?.count() - 1;
+        let effects = process_periods(context, &swap, swap.next_period_index.0..=last)?;
         let matured = context.create(&MaturedSwap {
             operator: swap.operator,
             scheduler: swap.scheduler,
@@ -242,6 +242,10 @@ fn process_periods(
             ),
         ));
     };
+    let curve = curve
+        .pricing_curve()
+        .map_err(|error| ChoiceError::Internal(format!("stored curve: {error}")))?;
+    let terms = swap.terms();
     let numeric = |value: f64, what: &str| {
         Numeric::from_f64(value).map_err(|_| {
             ChoiceError::abort(
@@ -252,13 +256,12 @@ fn process_periods(
     };
     let mut effects = Vec::new();
     for index in indices {
-        let (start, end) = swap.period(index);
-        let accrual = act_360(start, end);
-        // Single-curve forward: 1 + F·α = DF(start) / DF(end).
-        let growth = curve.discount_factor(start) / curve.discount_factor(end);
-        let notional = swap.notional.to_f64();
-        let fixed_amount = notional * swap.fixed_rate.to_f64() * accrual;
-        let float_amount = notional * (growth - 1.0);
+        let fixing = terms.fixing(&curve, index).map_err(|error| match error {
+            PricingError::Unrepresentable { .. } => {
+                ChoiceError::abort("UNREPRESENTABLE", format!("swap {}: {error}", swap.swap_id))
+            }
+            other => ChoiceError::Internal(format!("stored swap {}: {other}", swap.swap_id)),
+        })?;
         let effect = LifecycleEffect {
             operator: swap.operator.clone(),
             scheduler: swap.scheduler.clone(),
@@ -269,16 +272,22 @@ fn process_periods(
             csa_id: swap.csa_id.clone(),
             currency: swap.currency.clone(),
             period_index: Int64(index),
-            period_start: start,
-            period_end: end,
-            accrual_fraction: numeric(accrual, "the accrual fraction")?,
-            fixing_rate: numeric((growth - 1.0) / accrual, "the fixing rate")?,
-            fixed_amount: numeric(fixed_amount, "the fixed amount")?,
-            float_amount: numeric(float_amount, "the float amount")?,
-            net_to_fixed_payer: numeric(float_amount - fixed_amount, "the net amount")?,
+            period_start: fixing.start,
+            period_end: fixing.end,
+            accrual_fraction: numeric(fixing.accrual_fraction, "the accrual fraction")?,
+            fixing_rate: numeric(fixing.fixing_rate, "the fixing rate")?,
+            fixed_amount: numeric(fixing.fixed_amount, "the fixed amount")?,
+            float_amount: numeric(fixing.float_amount, "the float amount")?,
+            net_to_fixed_payer: numeric(fixing.net_to_fixed_payer(), "the net amount")?,
             processed_at: context.now(),
         };
         effects.push(context.create(&effect)?);
     }
     Ok(effects)
+}
+
+/// The schedule of a stored swap; `ensure` admitted it, so an error is a bug.
+fn stored_schedule(swap: &Swap) -> Result<Schedule, ChoiceError> {
+    swap.schedule()
+        .map_err(|error| ChoiceError::Internal(format!("stored swap {}: {error}", swap.swap_id)))
 }

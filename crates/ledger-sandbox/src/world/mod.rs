@@ -1,4 +1,4 @@
-//! The IRSForge world (SPEC.md §6): one Daml package of templates and the choices the oracle
+//! The IRSForge world: one Daml package of templates and the choices the oracle
 //! drives, and the seed it starts from. The contract between this module and the oracle is
 //! written down in the crate's `WORLD.md`.
 //!

@@ -2,7 +2,7 @@
 //! discount curve, one CSA between PartyA and PartyB and four swaps in its netting set whose
 //! schedules run from the seed time (WORLD.md, "Seed").
 
-use crate::lf::{Int64, LfTime, Numeric, Party};
+use crate::lf::{Int64, Numeric, Party, Timestamp};
 use crate::store::{Contract, LedgerState, PartyRecord};
 use crate::template::{Template, instance_of};
 use crate::world::csa::Csa;
@@ -87,7 +87,7 @@ pub(crate) fn seed(
     state: &mut LedgerState,
     admin_party: &str,
     fingerprint: &str,
-    seed_time: LfTime,
+    seed_time: Timestamp,
 ) -> Result<(), String> {
     let party_error = |error: &dyn std::fmt::Display| format!("seed party: {error}");
     state
@@ -110,8 +110,8 @@ pub(crate) fn seed(
     let [operator, scheduler, party_a, party_b, regulator] =
         <[Party; 5]>::try_from(ids).map_err(|_| "five parties expected".to_owned())?;
     let at = |offset_seconds: i64| {
-        LfTime::from_micros(seed_time.micros() + offset_seconds * 1_000_000)
-            .ok_or_else(|| "seed time out of range".to_owned())
+        Timestamp::from_micros(seed_time.micros() + offset_seconds * 1_000_000)
+            .map_err(|_| "seed time out of range".to_owned())
     };
 
     let mut pillars = Vec::new();
@@ -119,7 +119,7 @@ pub(crate) fn seed(
         let discount_factor = (-zero_rate * days as f64 / 365.0).exp();
         pillars.push(Pillar {
             maturity: at(days * DAY)?,
-            discount_factor: Numeric::from_f64(discount_factor)?,
+            discount_factor: Numeric::from_f64(discount_factor).map_err(|e| e.to_string())?,
         });
     }
     store(
@@ -176,7 +176,7 @@ pub(crate) fn seed(
                 csa_id: CSA_ID.into(),
                 currency: "USD".into(),
                 notional: Numeric::from_units(seed.notional),
-                fixed_rate: Numeric::parse(seed.fixed_rate)?,
+                fixed_rate: Numeric::parse(seed.fixed_rate).map_err(|e| e.to_string())?,
                 effective_time: seed_time,
                 maturity_time: at(seed.length_seconds)?,
                 period_seconds: Int64(seed.period_seconds),

@@ -1,9 +1,11 @@
-//! `IRSForge.Swap:Swap`: a vanilla fixed/float interest-rate swap and its period schedule.
-//! Its choices live in `lifecycle.rs`.
+//! `IRSForge.Swap:Swap`: a vanilla fixed/float interest-rate swap. Its schedule and fixings are
+//! `swap_pricing`'s, the maths the oracle prices with; its choices live in `lifecycle.rs`.
 
 use serde::{Deserialize, Serialize};
 
-use crate::lf::{Int64, LfTime, Numeric, Party};
+use swap_pricing::{Schedule, SwapTerms};
+
+use crate::lf::{Int64, Numeric, Party, Timestamp};
 use crate::template::{Template, TemplateDef, choice_def, template_def};
 use crate::world::lifecycle::{MatureByScheduler, TriggerLifecycleByScheduler};
 
@@ -16,9 +18,6 @@ pub(crate) static SWAP: TemplateDef = template_def::<Swap>(
         choice_def::<MatureByScheduler>(),
     ],
 );
-
-/// Most periods a swap may have, so one exercise or one pricing pass stays cheap.
-pub(crate) const MAX_PERIODS: i64 = 10_000;
 
 /// A vanilla swap: `fixedPayer` pays `fixedRate`, `floatPayer` pays the floating rate fixed
 /// off the discount curve, on `notional`, over periods of `periodSeconds` from `effectiveTime`
@@ -36,8 +35,8 @@ pub(crate) struct Swap {
     pub(crate) currency: String,
     pub(crate) notional: Numeric,
     pub(crate) fixed_rate: Numeric,
-    pub(crate) effective_time: LfTime,
-    pub(crate) maturity_time: LfTime,
+    pub(crate) effective_time: Timestamp,
+    pub(crate) maturity_time: Timestamp,
     pub(crate) period_seconds: Int64,
     pub(crate) next_period_index: Int64,
 }
@@ -69,18 +68,7 @@ impl Template for Swap {
         if self.notional <= Numeric::ZERO {
             return Err("notional must be positive".into());
         }
-        if self.period_seconds.0 <= 0 {
-            return Err("periodSeconds must be positive".into());
-        }
-        if self.maturity_time <= self.effective_time {
-            return Err("maturityTime must be after effectiveTime".into());
-        }
-        let periods = self.period_count();
-        if periods > MAX_PERIODS {
-            return Err(format!(
-                "the schedule has {periods} periods; at most {MAX_PERIODS} are allowed"
-            ));
-        }
+        let periods = self.schedule()?.count();
         if !(0..=periods).contains(&self.next_period_index.0) {
             return Err(format!("nextPeriodIndex must lie in 0..={periods}"));
         }
@@ -89,30 +77,20 @@ impl Template for Swap {
 }
 
 impl Swap {
-    fn period_micros(&self) -> i64 {
-        self.period_seconds.0.saturating_mul(1_000_000)
+    /// The economic terms, as the pricing maths reads them.
+    pub(crate) fn terms(&self) -> SwapTerms {
+        SwapTerms {
+            notional: self.notional.to_f64(),
+            fixed_rate: self.fixed_rate.to_f64(),
+            effective: self.effective_time,
+            maturity: self.maturity_time,
+            period_seconds: self.period_seconds.0,
+        }
     }
 
-    /// ⌈(maturity − effective) / period⌉.
-    pub(crate) fn period_count(&self) -> i64 {
-        let length = self.maturity_time.micros() - self.effective_time.micros();
-        let period = self.period_micros().max(1);
-        length / period + i64::from(length % period != 0)
-    }
-
-    /// Period `index` (0-based): start = effective + index·period,
-    /// end = min(effective + (index+1)·period, maturity).
-    pub(crate) fn period(&self, index: i64) -> (LfTime, LfTime) {
-        let effective = self.effective_time.micros();
-        let maturity = self.maturity_time.micros();
-        let at = |k: i64| {
-            effective
-                .saturating_add(k.saturating_mul(self.period_micros()))
-                .min(maturity)
-        };
-        let start = LfTime::from_micros(at(index)).unwrap_or(self.maturity_time);
-        let end = LfTime::from_micros(at(index + 1)).unwrap_or(self.maturity_time);
-        (start, end)
+    /// The period schedule; `Err` says which rule of `ensure` it breaks.
+    pub(crate) fn schedule(&self) -> Result<Schedule, String> {
+        self.terms().schedule().map_err(|error| error.to_string())
     }
 }
 
@@ -120,9 +98,9 @@ impl Swap {
 mod tests {
     use super::*;
 
-    pub(crate) fn swap(effective: i64, maturity: i64, period: i64) -> Swap {
+    fn swap(effective: i64, maturity: i64, period: i64) -> Swap {
         let party = |name: &str| Party::parse(name).unwrap();
-        let time = |s: i64| LfTime::from_micros(s * 1_000_000).unwrap();
+        let time = |s: i64| Timestamp::from_micros(s * 1_000_000).unwrap();
         Swap {
             operator: party("Operator"),
             scheduler: party("Scheduler"),
@@ -143,18 +121,19 @@ mod tests {
 
     #[test]
     fn schedule_ends_with_a_short_stub() {
-        let swap = swap(100, 150, 20);
-        assert_eq!(swap.period_count(), 3);
-        let seconds = |(s, e): (LfTime, LfTime)| (s.micros() / 1_000_000, e.micros() / 1_000_000);
-        assert_eq!(seconds(swap.period(0)), (100, 120));
-        assert_eq!(seconds(swap.period(1)), (120, 140));
-        assert_eq!(seconds(swap.period(2)), (140, 150));
+        let schedule = swap(100, 150, 20).schedule().unwrap();
+        assert_eq!(schedule.count(), 3);
+        let seconds =
+            |(s, e): (Timestamp, Timestamp)| (s.micros() / 1_000_000, e.micros() / 1_000_000);
+        assert_eq!(seconds(schedule.period(0)), (100, 120));
+        assert_eq!(seconds(schedule.period(1)), (120, 140));
+        assert_eq!(seconds(schedule.period(2)), (140, 150));
     }
 
     #[test]
     fn exact_multiples_have_no_stub() {
-        assert_eq!(swap(0, 60, 20).period_count(), 3);
-        assert_eq!(swap(0, 61, 20).period_count(), 4);
+        assert_eq!(swap(0, 60, 20).schedule().unwrap().count(), 3);
+        assert_eq!(swap(0, 61, 20).schedule().unwrap().count(), 4);
     }
 
     #[test]

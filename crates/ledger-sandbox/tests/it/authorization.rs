@@ -1,5 +1,6 @@
-//! Authorization (SPEC.md §6): signatories and controllers must be among actAs; reads see only
-//! contracts on which a reader is a stakeholder; `readers` must be covered by the token.
+//! Authorization (`docs/ledger-json-api.md` §1.5): signatories and controllers must be among
+//! actAs; reads see only contracts on which a reader is a stakeholder; `readers` must be
+//! covered by the token.
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};

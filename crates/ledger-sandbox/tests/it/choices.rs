@@ -154,6 +154,55 @@ async fn publish_mark_checks_the_call_against_mta_and_rounding() {
     ledger.stop().await;
 }
 
+/// `docs/ledger-json-api.md` §3: the participant's spellings of numbers are read, finer time
+/// digits dropped; an amount the ledger would have to round, or a local time, is refused.
+#[tokio::test]
+async fn arguments_are_read_as_a_participant_reads_them() {
+    let ledger = TestLedger::hs256().await;
+    let operator = ledger.token(&["Operator"], &[]);
+    let csa = ledger.find(&operator, CSA, "csaId", "CSA-AB-001").await;
+    let refused = [
+        (
+            "2026-01-05T09:00:10Z",
+            "0.00000000001",
+            "more than 10 decimal places",
+        ),
+        ("2026-01-05T09:00:10Z", "1 000", "expected a Numeric"),
+        ("2026-01-05T10:00:10+01:00", "1", "the offset must be `Z`"),
+    ];
+    for (as_of, exposure, reason) in refused {
+        let response = publish(&ledger, &id(&csa), as_of, exposure, "0").await;
+        assert_error(&response, StatusCode::BAD_REQUEST, reason);
+    }
+    let response = publish(
+        &ledger,
+        &id(&csa),
+        "2026-01-05T09:00:10.1234567Z",
+        "-1.734e6",
+        "-148e4",
+    )
+    .await;
+    assert_eq!(response.0, StatusCode::OK, "{}", response.1);
+    let mark = created(&response.1, "IRSForge.Mark:MarkToMarket")[0];
+    assert_eq!(mark["payload"]["asOf"], "2026-01-05T09:00:10.123456Z");
+    assert_eq!(mark["payload"]["exposure"], "-1734000.0");
+    assert_eq!(mark["payload"]["callAmount"], "-1480000.0");
+    let rotated = ledger.find(&operator, CSA, "csaId", "CSA-AB-001").await;
+    let response = publish(
+        &ledger,
+        &id(&rotated),
+        "2026-01-05T09:00:11Z",
+        "-1734000.",
+        "0.",
+    )
+    .await;
+    assert_eq!(response.0, StatusCode::OK, "{}", response.1);
+    let mark = created(&response.1, "IRSForge.Mark:MarkToMarket")[0];
+    assert_eq!(mark["payload"]["exposure"], "-1734000.0");
+    assert_eq!(mark["payload"]["callAmount"], "0.0");
+    ledger.stop().await;
+}
+
 #[tokio::test]
 async fn settle_net_moves_the_latest_call_into_the_balance_once() {
     let ledger = TestLedger::hs256().await;

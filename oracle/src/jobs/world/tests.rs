@@ -1,21 +1,11 @@
-use chrono::TimeZone;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::*;
 
 const PACKAGE: &str = "1b4dd4567ec3dbd6c112d1448e6b40c256bcdebb66d5ce0c806c927eebabadc7";
 
 fn contract(module_entity: &str, payload: Value) -> Contract {
-    Contract {
-        contract_id: "00abc".into(),
-        template_id: format!("{PACKAGE}:{module_entity}"),
-        payload,
-        signatories: vec![],
-        observers: vec![],
-        agreement_text: None,
-        key: None,
-        completion_offset: None,
-    }
+    crate::ledger::tests::contract(&format!("{PACKAGE}:{module_entity}"), payload)
 }
 
 fn csa_payload() -> Value {
@@ -44,19 +34,19 @@ fn swap_payload() -> Value {
 #[test]
 fn template_ids_match_in_every_form_the_ledger_may_use() {
     let csa = contract(CSA, csa_payload());
-    assert!(is_instance_of(&csa, CSA));
-    assert!(!is_instance_of(&csa, SWAP));
+    assert!(csa.is_instance_of(CSA));
+    assert!(!csa.is_instance_of(SWAP));
     let by_name = Contract {
         template_id: template_id(CSA),
         ..csa.clone()
     };
     assert_eq!(by_name.template_id, "#irsforge:IRSForge.Csa:Csa");
-    assert!(is_instance_of(&by_name, CSA));
+    assert!(by_name.is_instance_of(CSA));
     let lookalike = Contract {
         template_id: format!("{PACKAGE}:XIRSForge.Csa:Csa"),
         ..csa
     };
-    assert!(!is_instance_of(&lookalike, CSA));
+    assert!(!lookalike.is_instance_of(CSA));
 }
 
 #[test]
@@ -68,13 +58,18 @@ fn a_csa_decodes_with_its_collateral_terms() {
     let terms = csa.collateral_terms();
     assert_eq!(terms.collateral_balance, -1_630_000.0);
     assert_eq!(terms.rounding.to_string(), "10000.0");
+    assert_eq!(csa.contract_id, "00abc");
+    assert_eq!(csa.operator.as_str(), "Operator::1220");
 
     let mut marked = csa_payload();
     marked["lastMarkAsOf"] = json!("2026-01-05T09:00:55.5Z");
     let csa = Csa::decode(&contract(CSA, marked)).unwrap();
-    let expected =
-        Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 55).unwrap() + chrono::Duration::milliseconds(500);
+    let expected = Timestamp::parse("2026-01-05T09:00:55.500Z").unwrap();
     assert_eq!(csa.last_mark_as_of, Some(expected));
+    // A later template version with more fields still decodes; a field left out is refused.
+    let mut extended = csa_payload();
+    extended["newField"] = json!("anything");
+    assert!(Csa::decode(&contract(CSA, extended)).is_ok());
 }
 
 #[test]
@@ -87,9 +82,18 @@ fn a_bad_payload_names_the_contract_and_the_field() {
         "contract 00abc (IRSForge.Csa:Csa): field `thresholdB`: is missing"
     );
     let mut payload = swap_payload();
-    payload["notional"] = json!("1e7");
+    payload["notional"] = json!("10,000,000");
     let error = Swap::decode(&contract(SWAP, payload)).unwrap_err();
     assert!(error.contains("field `notional`"), "{error}");
+    assert!(error.contains("found `10,000,000`"), "{error}");
+    let mut payload = swap_payload();
+    payload["fixedPayer"] = json!("Party A!");
+    let error = Swap::decode(&contract(SWAP, payload)).unwrap_err();
+    assert!(error.contains("field `fixedPayer`"), "{error}");
+    let mut payload = swap_payload();
+    payload["effectiveTime"] = json!("2026-01-05T09:00:00+01:00");
+    let error = Swap::decode(&contract(SWAP, payload)).unwrap_err();
+    assert!(error.contains("field `effectiveTime`"), "{error}");
     let mut payload = swap_payload();
     payload["periodSeconds"] = json!("twenty");
     assert!(
@@ -106,10 +110,9 @@ fn a_swap_knows_its_next_period_end_and_party_a_side() {
     let swap = Swap::decode(&contract(SWAP, swap_payload())).unwrap();
     assert_eq!(swap.terms.period_seconds, 20);
     assert_eq!(swap.terms.notional, 10_000_000.0);
-    let seed = Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap();
     assert_eq!(
         swap.next_period_end().unwrap(),
-        Some(seed + chrono::Duration::seconds(50)),
+        Some(Timestamp::parse("2026-01-05T09:00:50Z").unwrap()),
         "period 2 is the short stub"
     );
     let done = Swap {
@@ -117,14 +120,29 @@ fn a_swap_knows_its_next_period_end_and_party_a_side() {
         ..swap.clone()
     };
     assert_eq!(done.next_period_end().unwrap(), None);
-    assert_eq!(swap.side_of("PartyA::1220"), Some(PartyASide::PaysFixed));
-    assert_eq!(swap.side_of("PartyB::1220"), Some(PartyASide::PaysFloat));
-    assert_eq!(swap.side_of("Regulator::1220"), None);
+    let party = |id: &str| Party::parse(id).unwrap();
+    assert_eq!(
+        swap.side_of(&party("PartyA::1220")),
+        Some(PartyASide::PaysFixed)
+    );
+    assert_eq!(
+        swap.side_of(&party("PartyB::1220")),
+        Some(PartyASide::PaysFloat)
+    );
+    assert_eq!(swap.side_of(&party("Regulator::1220")), None);
     let mut numbers = swap_payload();
     numbers["periodSeconds"] = json!(20);
     numbers["notional"] = json!(10_000_000);
     assert_eq!(
         Swap::decode(&contract(SWAP, numbers)).unwrap().terms,
+        swap.terms
+    );
+    // The participant's other spellings of the same numbers (docs/ledger-json-api.md §3.1).
+    let mut spelled = swap_payload();
+    spelled["notional"] = json!("1e7");
+    spelled["fixedRate"] = json!(".04");
+    assert_eq!(
+        Swap::decode(&contract(SWAP, spelled)).unwrap().terms,
         swap.terms
     );
 }
@@ -141,7 +159,7 @@ fn a_curve_decodes_and_its_rules_are_checked() {
     });
     let curve = Curve::decode(&contract(DISCOUNT_CURVE, payload.clone())).unwrap();
     assert_eq!(curve.currency, "USD");
-    let pillar = Utc.with_ymd_and_hms(2026, 2, 4, 9, 0, 0).unwrap();
+    let pillar = Timestamp::parse("2026-02-04T09:00:00Z").unwrap();
     assert!((curve.curve.discount_factor(pillar) - 0.9968).abs() < 1e-15);
 
     let mut other = payload.clone();

@@ -4,16 +4,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use ledger_types::lf::{Numeric, Timestamp};
 use oracle::jobs::MarkPublisher;
-use oracle::jobs::lf::Decimal;
-use oracle::jobs::pricing::price_netting_set;
 use oracle::jobs::world::{Csa, Curve, StableView, Swap};
 use oracle::schedule::{CronStats, CronTask};
 use oracle::token::resolve_service_token;
+use serde::Deserialize;
 use serde_json::{Value, json};
 use service_runtime::clock::SystemClock;
 use service_runtime::report::Chain;
 use shared_config::{CronSchedule, MapEnv};
+use swap_pricing::price_netting_set;
 use tokio_util::sync::CancellationToken;
 
 use super::{CSA_ID, World, at, client, run_on};
@@ -24,7 +25,7 @@ use crate::support::logs::LogCapture;
 const MARK: &str = "IRSForge.Mark:MarkToMarket";
 
 fn decimal(value: &Value) -> f64 {
-    Decimal::from_json(value).unwrap().to_f64()
+    Numeric::deserialize(value).unwrap().to_f64()
 }
 
 #[tokio::test]
@@ -72,8 +73,14 @@ async fn the_mark_is_the_pricing_of_the_ledgers_own_state() {
     let netting_set = swaps
         .iter()
         .map(|swap| (&swap.terms, swap.side_of(&csa.party_a).unwrap()));
-    let expected =
-        price_netting_set(&curve.curve, netting_set, &csa.collateral_terms(), at(55)).unwrap();
+    let valuation = Timestamp::from_datetime(at(55)).unwrap();
+    let expected = price_netting_set(
+        &curve.curve,
+        netting_set,
+        &csa.collateral_terms(),
+        valuation,
+    )
+    .unwrap();
 
     world
         .run(&MarkPublisher, &world.operator, at(55))

@@ -6,10 +6,11 @@
 //! healthy until [`FAULT_START`] (25 s), misbehaves in one way until [`FAULT_END`] (85 s), then
 //! heals. The fault lasts three token lifetimes, so each one also crosses a token's expiry.
 //!
-//! The bars every scenario is held to (the and SPEC.md §5's): no expired token is ever
-//! handed out or presented; at most [`MAX_PER_MINUTE`] requests per account in any 60 s and
-//! never two within one second; callers are served again within [`Fault::recovery_bound`] of the
-//! endpoint healing (20 s, or the 60 s invalid-client cooldown).
+//! The bars every scenario is held to (ARCHITECTURE.md, "Oracle token handle"): no expired
+//! token is ever handed out or presented; at most [`MAX_PER_MINUTE`] requests per account in
+//! any 60 s and never two within one second; callers are served again within
+//! [`Fault::recovery_bound`] of the endpoint healing (20 s, or the 60 s invalid-client
+//! cooldown).
 //!
 //! This file is self-contained apart from `super::fake_auth`, so the example can include both.
 

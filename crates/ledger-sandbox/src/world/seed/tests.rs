@@ -1,13 +1,14 @@
-//! The seed against WORLD.md: a reference mark computed exactly as WORLD.md tells the oracle
-//! to, on the seeded contracts, must give the figures WORLD.md quotes.
+//! The seed against WORLD.md: the seeded netting set, priced with the maths the oracle uses
+//! (`swap_pricing`), must give the figures of WORLD.md's worked example.
 
 use chrono::DateTime;
+use swap_pricing::{CollateralTerms, PartyASide, price_netting_set};
 
 use super::*;
-use crate::world::curve::act_360;
 
-fn seeded() -> (LedgerState, LfTime) {
-    let seed_time = LfTime::new(DateTime::from_timestamp(1_767_603_600, 0).unwrap());
+fn seeded() -> (LedgerState, Timestamp) {
+    let seed_time =
+        Timestamp::from_datetime(DateTime::from_timestamp(1_767_603_600, 0).unwrap()).unwrap();
     let mut state = LedgerState::new();
     let fingerprint = crate::options::DEFAULT_NAMESPACE_FINGERPRINT;
     seed(
@@ -29,43 +30,26 @@ fn contracts<T: Template>(state: &LedgerState) -> Vec<T> {
         .collect()
 }
 
-/// WORLD.md "Pricing": the value of a swap to PartyA at valuation time `v`.
-fn value_to_party_a(swap: &Swap, curve: &DiscountCurve, party_a: &Party, v: LfTime) -> f64 {
-    let p = |x: LfTime| curve.discount_factor(x.max(v)) / curve.discount_factor(v);
-    let (notional, rate) = (swap.notional.to_f64(), swap.fixed_rate.to_f64());
-    let (mut float_leg, mut fixed_leg) = (0.0, 0.0);
-    for index in 0..swap.period_count() {
-        let (start, end) = swap.period(index);
-        if end <= v {
-            continue;
-        }
-        float_leg += notional * (p(start) - p(end));
-        fixed_leg += notional * rate * act_360(start, end) * p(end);
-    }
-    let to_fixed_payer = float_leg - fixed_leg;
-    if swap.fixed_payer == *party_a {
-        to_fixed_payer
+fn side(swap: &Swap, csa: &Csa) -> PartyASide {
+    if swap.fixed_payer == csa.party_a {
+        PartyASide::PaysFixed
     } else {
-        -to_fixed_payer
+        PartyASide::PaysFloat
     }
 }
 
-/// WORLD.md "Collateral": threshold, minimum transfer amount, rounding.
-fn call_amount(csa: &Csa, exposure: f64) -> f64 {
-    let (threshold_a, threshold_b) = (csa.threshold_a.to_f64(), csa.threshold_b.to_f64());
-    let required = if exposure > threshold_b {
-        exposure - threshold_b
-    } else if exposure < -threshold_a {
-        exposure + threshold_a
-    } else {
-        0.0
-    };
-    let delta = required - csa.collateral_balance.to_f64();
-    if delta.abs() < csa.minimum_transfer_amount.to_f64() {
-        return 0.0;
+fn collateral(csa: &Csa) -> CollateralTerms {
+    CollateralTerms {
+        threshold_a: csa.threshold_a.to_f64(),
+        threshold_b: csa.threshold_b.to_f64(),
+        minimum_transfer_amount: csa.minimum_transfer_amount,
+        rounding: csa.rounding,
+        collateral_balance: csa.collateral_balance.to_f64(),
     }
-    let rounding = csa.rounding.to_f64();
-    (delta.abs() / rounding).ceil() * rounding * delta.signum()
+}
+
+fn close(actual: f64, expected: f64, tolerance: f64) -> bool {
+    (actual - expected).abs() <= tolerance
 }
 
 #[test]
@@ -73,49 +57,48 @@ fn the_seeded_netting_set_marks_as_world_md_says() {
     let (state, seed_time) = seeded();
     let [csa] = <[Csa; 1]>::try_from(contracts::<Csa>(&state)).unwrap();
     let [curve] = <[DiscountCurve; 1]>::try_from(contracts::<DiscountCurve>(&state)).unwrap();
+    let curve = curve.pricing_curve().unwrap();
     let swaps = contracts::<Swap>(&state);
     assert_eq!(swaps.len(), 4);
-    let values: Vec<(String, f64)> = swaps
+    assert!(swaps.iter().all(|swap| swap.csa_id == csa.csa_id));
+    let terms: Vec<_> = swaps
         .iter()
-        .filter(|swap| swap.csa_id == csa.csa_id)
-        .map(|swap| {
-            (
-                swap.swap_id.clone(),
-                value_to_party_a(swap, &curve, &csa.party_a, seed_time),
-            )
-        })
+        .map(|swap| (swap.swap_id.as_str(), swap.terms(), side(swap, &csa)))
         .collect();
-    let value_of = |id: &str| values.iter().find(|(s, _)| s == id).unwrap().1;
+    let value_of = |id: &str, valuation| {
+        let (_, terms, side) = terms.iter().find(|(swap_id, ..)| *swap_id == id).unwrap();
+        side.value_to_party_a(terms.value_to_fixed_payer(&curve, valuation).unwrap())
+    };
+    assert!(close(value_of("IRS-5Y", seed_time), -1_678_001.85, 0.05));
+    assert!(close(value_of("IRS-2Y", seed_time), -195_739.10, 0.05));
     assert!(
-        (value_of("IRS-5Y") - -1_678_001.85).abs() < 0.05,
-        "{values:?}"
+        value_of("IRS-SHORT-50S", seed_time).abs() < 1.0,
+        "a few cents"
     );
     assert!(
-        (value_of("IRS-2Y") - -195_739.10).abs() < 0.05,
-        "{values:?}"
+        value_of("IRS-SHORT-5M", seed_time).abs() < 1.0,
+        "a few cents"
     );
-    let exposure: f64 = values.iter().map(|(_, value)| value).sum();
-    assert!((exposure - -1_873_740.85).abs() < 0.05, "{exposure}");
-    assert_eq!(call_amount(&csa, exposure), -1_630_000.0);
-    // A later valuation barely moves the long-dated marks; the short swaps expire.
-    let later = LfTime::from_micros(seed_time.micros() + 60_000_000).unwrap();
-    let exposure_later: f64 = swaps
-        .iter()
-        .map(|swap| value_to_party_a(swap, &curve, &csa.party_a, later))
-        .sum();
-    assert!(
-        (exposure_later - -1_873_742.47).abs() < 0.05,
-        "{exposure_later}"
-    );
-    let settled = Csa {
+
+    let netting_set = || terms.iter().map(|(_, terms, side)| (terms, *side));
+    let mark = price_netting_set(&curve, netting_set(), &collateral(&csa), seed_time).unwrap();
+    assert!(close(mark.exposure, -1_873_740.85, 0.05), "{mark:?}");
+    assert_eq!(mark.published_exposure.to_string(), "-1873740.85");
+    assert_eq!(mark.call_amount, Numeric::from_units(-1_630_000));
+    assert_eq!(mark.call_amount.to_string(), "-1630000.0");
+
+    // Sixty seconds later, with the first call settled, the delta (≈ 6,257.5) is below the
+    // MTA: the long-dated marks barely move and the short swaps expire.
+    let later = seed_time.checked_add_micros(60_000_000).unwrap();
+    let settled = collateral(&Csa {
         collateral_balance: Numeric::from_units(-1_630_000),
         ..csa
-    };
-    assert_eq!(
-        call_amount(&settled, exposure_later),
-        0.0,
-        "a 6,257.5 delta is below the MTA"
-    );
+    });
+    let mark = price_netting_set(&curve, netting_set(), &settled, later).unwrap();
+    assert!(close(mark.exposure, -1_873_742.47, 0.05), "{mark:?}");
+    let delta = settled.required_collateral(mark.exposure) + 1_630_000.0;
+    assert!(close(delta, 6_257.5, 0.1), "{delta}");
+    assert_eq!(mark.call_amount, Numeric::ZERO, "below the MTA");
 }
 
 #[test]

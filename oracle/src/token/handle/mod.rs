@@ -6,7 +6,9 @@
 //! [`TokenHandle::get_token`] share one in-flight request instead of each sending their own:
 //! whoever gets the lock second finds either the fresh token or the closed backoff gate.
 //!
-//! Time is tokio's [`Instant`], so tests drive expiry, refresh and backoff with a paused clock.
+//! The background task that refreshes and recovers is `refresher.rs`, a child module working
+//! on the handle's private state. Time is tokio's [`Instant`], so tests drive expiry, refresh
+//! and backoff with a paused clock.
 
 use std::fmt;
 use std::sync::atomic::Ordering;
@@ -18,11 +20,13 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+mod refresher;
+
 use super::env_override::EnvToken;
 use super::policy::RefreshPolicy;
 use super::status::Counters;
 pub use super::status::{TokenSourceKind, TokenStats, TokenStatus};
-use super::{BearerToken, FetchedToken, TokenFetcher, refresher};
+use super::{BearerToken, FetchedToken, TokenFetcher};
 use crate::error::{FailureReason, TokenError};
 
 /// The token of one service account. Cheap to clone; every clone shares the same token and
@@ -47,7 +51,7 @@ impl Drop for Inner {
 
 enum Source {
     Environment(EnvToken),
-    Fetched(Arc<Shared>),
+    Fetched(Arc<FetchingSource>),
 }
 
 impl TokenHandle {
@@ -82,12 +86,12 @@ impl TokenHandle {
             Some(seed) => fastrand::Rng::with_seed(seed),
             None => fastrand::Rng::new(),
         };
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(FetchingSource {
             account_id: account_id.to_owned(),
             kind: fetcher.kind(),
             fetcher,
             policy,
-            state: Mutex::new(State {
+            state: Mutex::new(FetchState {
                 current: None,
                 failures: 0,
                 last_attempt_ended: None,
@@ -102,7 +106,7 @@ impl TokenHandle {
         });
         {
             let _guard = shared.attempt_lock.lock().await;
-            shared.attempt(Attempt::Initial).await?;
+            shared.attempt(FetchPurpose::Initial).await?;
         }
         let tracker = TaskTracker::new();
         tracker.spawn(refresher::run(shared.clone()));
@@ -217,9 +221,9 @@ fn unix_now() -> i64 {
         .map_or(0, |elapsed| elapsed.as_secs() as i64)
 }
 
-/// What an attempt is for; decides which event it logs.
+/// What a fetch is for; decides which event it logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Attempt {
+enum FetchPurpose {
     /// The first token, fetched before the handle is returned.
     Initial,
     /// The scheduled refresh at 80 % (1) or its retry at 90 % (2).
@@ -230,26 +234,27 @@ pub(crate) enum Attempt {
 
 /// A token the handle holds.
 #[derive(Clone)]
-pub(crate) struct Held {
-    pub(crate) token: BearerToken,
+struct Held {
+    token: BearerToken,
     /// When the request that obtained it was sent.
-    pub(crate) obtained: Instant,
-    pub(crate) lifetime: Duration,
-    pub(crate) generation: u64,
+    obtained: Instant,
+    lifetime: Duration,
+    generation: u64,
 }
 
 impl Held {
-    pub(crate) fn expires_at(&self) -> Instant {
+    fn expires_at(&self) -> Instant {
         self.obtained + self.lifetime
     }
 
     /// The end of the token's use: its expiry minus the safety margin.
-    pub(crate) fn usable_until(&self, policy: &RefreshPolicy) -> Instant {
+    fn usable_until(&self, policy: &RefreshPolicy) -> Instant {
         self.expires_at() - policy.safety_margin(self.lifetime)
     }
 }
 
-struct State {
+/// What a [`FetchingSource`] knows between requests.
+struct FetchState {
     current: Option<Held>,
     failures: u32,
     last_attempt_ended: Option<Instant>,
@@ -258,23 +263,25 @@ struct State {
     rng: fastrand::Rng,
 }
 
-/// The part of a handle the background refresher shares.
-pub(crate) struct Shared {
+/// The token source of a handle fed by a [`TokenFetcher`]: the held token, the request lock
+/// and the backoff state, shared by callers of `get_token` and the background task in
+/// `refresher.rs` (a child module, so these stay private to the handle).
+struct FetchingSource {
     account_id: String,
     kind: TokenSourceKind,
     fetcher: Arc<dyn TokenFetcher>,
-    pub(crate) policy: RefreshPolicy,
-    state: Mutex<State>,
+    policy: RefreshPolicy,
+    state: Mutex<FetchState>,
     /// Serialises requests: at most one in flight per account.
-    pub(crate) attempt_lock: tokio::sync::Mutex<()>,
+    attempt_lock: tokio::sync::Mutex<()>,
     /// Bumped whenever a new token is held; the refresher watches it.
-    pub(crate) generation: watch::Sender<u64>,
+    generation: watch::Sender<u64>,
     counters: Counters,
-    pub(crate) cancel: CancellationToken,
+    cancel: CancellationToken,
 }
 
-impl Shared {
-    fn lock_state(&self) -> MutexGuard<'_, State> {
+impl FetchingSource {
+    fn lock_state(&self) -> MutexGuard<'_, FetchState> {
         // The state stays consistent even if a holder panicked: every update is one assignment.
         self.state
             .lock()
@@ -282,18 +289,18 @@ impl Shared {
     }
 
     /// The held token, whatever its age.
-    pub(crate) fn current(&self) -> Option<Held> {
+    fn current(&self) -> Option<Held> {
         self.lock_state().current.clone()
     }
 
     /// The held token if it may still be handed out at `now`.
-    pub(crate) fn usable(&self, now: Instant) -> Option<Held> {
+    fn usable(&self, now: Instant) -> Option<Held> {
         self.current()
             .filter(|held| now < held.usable_until(&self.policy))
     }
 
     /// When the backoff (or the request spacing) allows the next attempt, if not yet.
-    pub(crate) fn gate(&self, now: Instant) -> Option<Instant> {
+    fn gate(&self, now: Instant) -> Option<Instant> {
         let next_allowed = self.lock_state().next_allowed;
         let allowed = next_allowed.into_iter().chain(self.spacing_floor()).max()?;
         (allowed > now).then_some(allowed)
@@ -301,13 +308,13 @@ impl Shared {
 
     /// The earliest instant another request may be sent, ignoring the backoff: the spacing
     /// after the end of the last request.
-    pub(crate) fn spacing_floor(&self) -> Option<Instant> {
+    fn spacing_floor(&self) -> Option<Instant> {
         self.last_attempt_ended()
             .map(|ended| ended + self.policy.min_request_spacing)
     }
 
     /// When the last request ended.
-    pub(crate) fn last_attempt_ended(&self) -> Option<Instant> {
+    fn last_attempt_ended(&self) -> Option<Instant> {
         self.lock_state().last_attempt_ended
     }
 
@@ -339,11 +346,13 @@ impl Shared {
                 last: Box::new(last),
             });
         }
-        self.attempt(Attempt::Recovery).await.map(|held| held.token)
+        self.attempt(FetchPurpose::Recovery)
+            .await
+            .map(|held| held.token)
     }
 
     /// Sends one request and records its outcome. The caller holds `attempt_lock`.
-    pub(crate) async fn attempt(&self, attempt: Attempt) -> Result<Held, TokenError> {
+    async fn attempt(&self, purpose: FetchPurpose) -> Result<Held, TokenError> {
         let started = Instant::now();
         self.counters.requests.fetch_add(1, Ordering::Relaxed);
         let timeout = self.policy.attempt_timeout;
@@ -361,16 +370,21 @@ impl Shared {
         let ended = Instant::now();
         self.lock_state().last_attempt_ended = Some(ended);
         match outcome {
-            Ok(fetched) => Ok(self.record_success(attempt, started, fetched)),
+            Ok(fetched) => Ok(self.record_success(purpose, started, fetched)),
             Err(TokenError::Stopped) => Err(TokenError::Stopped),
             Err(error) => {
-                self.record_failure(attempt, started, ended, &error);
+                self.record_failure(purpose, started, ended, &error);
                 Err(error)
             }
         }
     }
 
-    fn record_success(&self, attempt: Attempt, started: Instant, fetched: FetchedToken) -> Held {
+    fn record_success(
+        &self,
+        purpose: FetchPurpose,
+        started: Instant,
+        fetched: FetchedToken,
+    ) -> Held {
         let generation = *self.generation.borrow() + 1;
         let held = Held {
             token: fetched.token,
@@ -390,8 +404,8 @@ impl Shared {
         let clamped_from = fetched.clamped_from;
         let account = self.account_id.as_str();
         let source = self.kind.as_str();
-        match attempt {
-            Attempt::Refresh(_) => {
+        match purpose {
+            FetchPurpose::Refresh(_) => {
                 self.counters.refreshed.fetch_add(1, Ordering::Relaxed);
                 tracing::info!(
                     event = "service_token_refreshed",
@@ -402,7 +416,7 @@ impl Shared {
                     "service token refreshed"
                 );
             }
-            Attempt::Initial | Attempt::Recovery => {
+            FetchPurpose::Initial | FetchPurpose::Recovery => {
                 self.counters.acquired.fetch_add(1, Ordering::Relaxed);
                 tracing::info!(
                     event = "service_token_acquired",
@@ -410,7 +424,7 @@ impl Shared {
                     source,
                     expiresIn = expires_in,
                     clampedFrom = clamped_from,
-                    recovered = attempt == Attempt::Recovery,
+                    recovered = purpose == FetchPurpose::Recovery,
                     "service token acquired"
                 );
             }
@@ -420,7 +434,7 @@ impl Shared {
 
     fn record_failure(
         &self,
-        attempt: Attempt,
+        purpose: FetchPurpose,
         started: Instant,
         ended: Instant,
         error: &TokenError,
@@ -450,8 +464,8 @@ impl Shared {
             .entry(reason.as_str())
             .or_default() += 1;
         let account = self.account_id.as_str();
-        match attempt {
-            Attempt::Refresh(number) => {
+        match purpose {
+            FetchPurpose::Refresh(number) => {
                 let fatal = reason == FailureReason::InvalidClient;
                 let will_retry = number == 1
                     && !fatal
@@ -481,8 +495,8 @@ impl Shared {
                     "service token refresh failed"
                 );
             }
-            Attempt::Initial => super::log_acquire_failed(account, error),
-            Attempt::Recovery => {
+            FetchPurpose::Initial => super::log_acquire_failed(account, error),
+            FetchPurpose::Recovery => {
                 tracing::error!(
                     event = "service_token_acquire_failed",
                     accountId = %account,

@@ -1,4 +1,5 @@
-//! The background task of a [`super::TokenHandle`].
+//! The background task of a [`super::TokenHandle`]; a child of the handle's module, so it works
+//! on the handle's private [`FetchingSource`] without the crate seeing it.
 //!
 //! For each token it holds: sleep until 80 % of the token's life and refresh; on a transient
 //! failure sleep until 90 % and retry once; then give up on that token (keep handing it out
@@ -17,13 +18,13 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::handle::{Attempt, Held, Shared};
+use super::{FetchPurpose, FetchingSource, Held};
 use crate::error::{FailureReason, TokenError};
 
 /// The handle was stopped.
 struct Stopped;
 
-enum Outcome {
+enum RefreshOutcome {
     /// A new token is held.
     Done,
     /// Another attempt got a newer token first.
@@ -32,7 +33,7 @@ enum Outcome {
     Failed(FailureReason, Option<Duration>),
 }
 
-pub(crate) async fn run(shared: Arc<Shared>) {
+pub(super) async fn run(shared: Arc<FetchingSource>) {
     let mut generations = shared.generation.subscribe();
     loop {
         let cycle = match shared.current() {
@@ -46,7 +47,7 @@ pub(crate) async fn run(shared: Arc<Shared>) {
 }
 
 async fn refresh_cycle(
-    shared: &Shared,
+    shared: &FetchingSource,
     generations: &mut watch::Receiver<u64>,
     held: Held,
 ) -> Result<(), Stopped> {
@@ -58,11 +59,11 @@ async fn refresh_cycle(
     if !wait_until(shared, generations, held.generation, refresh_at).await? {
         return Ok(());
     }
-    match attempt_if_current(shared, &held, Attempt::Refresh(1)).await? {
-        Outcome::Done | Outcome::Superseded => return Ok(()),
+    match attempt_if_current(shared, &held, FetchPurpose::Refresh(1)).await? {
+        RefreshOutcome::Done | RefreshOutcome::Superseded => return Ok(()),
         // Fatal for this token: the same credentials will not work at 90 % either.
-        Outcome::Failed(FailureReason::InvalidClient, _) => {}
-        Outcome::Failed(_, retry_after) => {
+        RefreshOutcome::Failed(FailureReason::InvalidClient, _) => {}
+        RefreshOutcome::Failed(_, retry_after) => {
             // A Retry-After reaching the usable end drops the retry; recovery honours it.
             let ended = shared.last_attempt_ended().unwrap_or_else(Instant::now);
             if let Some(retry_at) =
@@ -71,9 +72,9 @@ async fn refresh_cycle(
                 if !wait_until(shared, generations, held.generation, retry_at).await? {
                     return Ok(());
                 }
-                match attempt_if_current(shared, &held, Attempt::Refresh(2)).await? {
-                    Outcome::Done | Outcome::Superseded => return Ok(()),
-                    Outcome::Failed(..) => {}
+                match attempt_if_current(shared, &held, FetchPurpose::Refresh(2)).await? {
+                    RefreshOutcome::Done | RefreshOutcome::Superseded => return Ok(()),
+                    RefreshOutcome::Failed(..) => {}
                 }
             }
         }
@@ -87,7 +88,10 @@ async fn refresh_cycle(
 }
 
 /// Attempts until a usable token is held, as often as the backoff gate allows.
-async fn recover(shared: &Shared, generations: &mut watch::Receiver<u64>) -> Result<(), Stopped> {
+async fn recover(
+    shared: &FetchingSource,
+    generations: &mut watch::Receiver<u64>,
+) -> Result<(), Stopped> {
     loop {
         let now = Instant::now();
         if shared.usable(now).is_some() {
@@ -106,7 +110,7 @@ async fn recover(shared: &Shared, generations: &mut watch::Receiver<u64>) -> Res
         if shared.gate(now).is_some() {
             continue;
         }
-        match shared.attempt(Attempt::Recovery).await {
+        match shared.attempt(FetchPurpose::Recovery).await {
             Ok(_) => return Ok(()),
             Err(TokenError::Stopped) => return Err(Stopped),
             Err(_) => {}
@@ -115,22 +119,22 @@ async fn recover(shared: &Shared, generations: &mut watch::Receiver<u64>) -> Res
 }
 
 async fn attempt_if_current(
-    shared: &Shared,
+    shared: &FetchingSource,
     held: &Held,
-    attempt: Attempt,
-) -> Result<Outcome, Stopped> {
+    purpose: FetchPurpose,
+) -> Result<RefreshOutcome, Stopped> {
     let _guard = lock(shared).await?;
     if *shared.generation.borrow() != held.generation {
-        return Ok(Outcome::Superseded);
+        return Ok(RefreshOutcome::Superseded);
     }
-    match shared.attempt(attempt).await {
-        Ok(_) => Ok(Outcome::Done),
+    match shared.attempt(purpose).await {
+        Ok(_) => Ok(RefreshOutcome::Done),
         Err(TokenError::Stopped) => Err(Stopped),
-        Err(error) => Ok(Outcome::Failed(error.reason(), error.retry_after())),
+        Err(error) => Ok(RefreshOutcome::Failed(error.reason(), error.retry_after())),
     }
 }
 
-async fn lock(shared: &Shared) -> Result<tokio::sync::MutexGuard<'_, ()>, Stopped> {
+async fn lock(shared: &FetchingSource) -> Result<tokio::sync::MutexGuard<'_, ()>, Stopped> {
     tokio::select! {
         biased;
         () = shared.cancel.cancelled() => Err(Stopped),
@@ -141,7 +145,7 @@ async fn lock(shared: &Shared) -> Result<tokio::sync::MutexGuard<'_, ()>, Stoppe
 /// Sleeps until `deadline`: `Ok(true)` when reached, `Ok(false)` when a token newer than
 /// `generation` appeared first.
 async fn wait_until(
-    shared: &Shared,
+    shared: &FetchingSource,
     generations: &mut watch::Receiver<u64>,
     generation: u64,
     deadline: Instant,

@@ -1,4 +1,8 @@
-//! The outbound HTTP clients' shared settings and error descriptions.
+//! What every outbound HTTP exchange of the oracle shares, the token endpoint's and the
+//! ledger's alike: the client settings and error descriptions (here), the bearer token
+//! ([`BearerToken`], `bearer.rs`) and the cleaning of text a server sent (`server_text.rs`).
+//! A leaf: it imports nothing else of the crate, so `ledger` and `token` both build on it and
+//! neither needs the other for these.
 //!
 //! Every client the oracle builds has a connect timeout and a total timeout (both the
 //! configured value: a dead host fails as fast as a hung one), a small idle pool (the oracle
@@ -8,8 +12,14 @@
 //! connections is bounded by the callers: a token handle has at most one request in flight,
 //! and a cron at most one tick.
 
+mod bearer;
+mod server_text;
+
 use std::error::Error as _;
 use std::time::Duration;
+
+pub use bearer::BearerToken;
+pub(crate) use server_text::{long_server_text, short_server_text};
 
 /// Idle connections kept per host.
 const POOL_MAX_IDLE_PER_HOST: usize = 2;
