@@ -102,6 +102,7 @@ pub mod config;
 pub mod error;
 mod http;
 pub mod jobs;
+pub mod lease;
 pub mod ledger;
 pub mod metrics;
 pub mod schedule;
