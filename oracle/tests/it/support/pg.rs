@@ -82,9 +82,9 @@ pub(crate) fn server_bin() -> Option<PathBuf> {
 pub(crate) fn shared() -> Option<&'static PgCluster> {
     static SHARED: OnceLock<Option<PgCluster>> = OnceLock::new();
     SHARED
-        .get_or_init(|| match server_bin() {
-            None => None,
-            Some(bin) => Some(PgCluster::start_with(&bin, true).expect("the test cluster starts")),
+        .get_or_init(|| {
+            server_bin()
+                .map(|bin| PgCluster::start_with(&bin, true).expect("the test cluster starts"))
         })
         .as_ref()
         .or_else(|| {
