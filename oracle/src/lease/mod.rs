@@ -13,7 +13,7 @@
 //!   shutdown.
 //! - [`leadership`]: the shared answer to "may this replica act now?", counted on
 //!   [`clock`]'s monotonic clock from when the last renewal was sent.
-//! - [`error`]: [`LeaseError`].
+//! - [`error`]: the [`LeaseError`] enum.
 //!
 //! Guarantee: a leader acts only until `send time of its last successful renewal + T − T/10`,
 //! while the database keeps the lease until its own `now()` at that statement `+ T`, which is
