@@ -41,6 +41,8 @@ use replica::{Replica, TTL_SECONDS, leader_changes, wait_for};
 use rustix::process::Signal;
 
 const STEP: Duration = Duration::from_secs(60);
+/// Ticks (four crons each second) a leader completes between two faults.
+const TICKS_BETWEEN: usize = 12;
 
 /// One measured takeover.
 struct Takeover {
@@ -91,8 +93,9 @@ async fn main() -> anyhow::Result<()> {
     .await;
     let mut takeovers = Vec::new();
     for round in 1..=rounds {
-        wait_for("a tick by the leader", STEP, || {
-            !leader.events("tick_completed").is_empty()
+        let since = Instant::now();
+        wait_for("ticks by the leader", STEP, || {
+            leader.count_since("tick_completed", since) >= TICKS_BETWEEN
         })
         .await;
         // Freeze the leader until the standby has taken over and ticked.
@@ -104,15 +107,16 @@ async fn main() -> anyhow::Result<()> {
             acquired,
             first_tick,
         });
-        leader.signal(Signal::CONT);
+        // Read the clock first: the woken replica may log before this thread runs again.
         let woke = Instant::now();
+        leader.signal(Signal::CONT);
         wait_for("the frozen leader to stand down", STEP, || {
             leader.count_since("oracle_standby", woke) > 0
         })
         .await;
         std::mem::swap(&mut leader, &mut standby);
         wait_for("ticks by the new leader", STEP, || {
-            leader.count_since("tick_completed", woke) >= 2
+            leader.count_since("tick_completed", woke) >= TICKS_BETWEEN
         })
         .await;
         // Kill the leader; a fresh replica replaces it as the standby.
@@ -133,8 +137,9 @@ async fn main() -> anyhow::Result<()> {
         })
         .await;
     }
-    wait_for("a tick by the leader", STEP, || {
-        !leader.events("tick_completed").is_empty()
+    let since = Instant::now();
+    wait_for("ticks by the leader", STEP, || {
+        leader.count_since("tick_completed", since) >= TICKS_BETWEEN
     })
     .await;
     let signal = Instant::now();
@@ -174,31 +179,53 @@ async fn main() -> anyhow::Result<()> {
         .iter()
         .map(|replica| replica.events("tick_completed").len())
         .sum();
+    let mut failed = std::collections::BTreeMap::<String, usize>::new();
+    for replica in &replicas {
+        for (_, line) in replica.events("tick_failed") {
+            let key = format!(
+                "{}/{}",
+                line["cron"].as_str().unwrap_or("?"),
+                line["reason"].as_str().unwrap_or("?")
+            );
+            *failed.entry(key).or_default() += 1;
+        }
+    }
+    let mut completed = std::collections::BTreeMap::<String, usize>::new();
+    for replica in &replicas {
+        for (_, line) in replica.events("tick_completed") {
+            *completed
+                .entry(line["cron"].as_str().unwrap_or("?").to_owned())
+                .or_default() += 1;
+        }
+    }
+    println!("\nticks completed by cron: {completed:?}; ticks failed by cron/reason: {failed:?}");
     let overlapping = overlapping_ticks(&replicas);
     let proxies: Vec<&recording_proxy::RecordingProxy> =
         replicas.iter().map(|replica| &replica.proxy).collect();
     let interleaved =
         recording_proxy::replica_changes(&proxies).saturating_sub(leader_changes(&replicas));
-    let sum = |f: fn(&Takeover) -> Duration, kill: bool| {
-        let chosen: Vec<f64> = takeovers
+    let summary = |signal: &str| {
+        let chosen: Vec<&Takeover> = takeovers
             .iter()
-            .filter(|takeover| takeover.what.contains("SIGKILL") == kill)
-            .map(|takeover| f(takeover).as_secs_f64())
+            .filter(|takeover| takeover.what.contains(signal))
             .collect();
-        let mean = chosen.iter().sum::<f64>() / chosen.len().max(1) as f64;
-        let max = chosen.iter().copied().fold(0.0, f64::max);
-        format!("mean {mean:.2} s, max {max:.2} s")
+        let stats = |f: fn(&Takeover) -> Duration| {
+            let values: Vec<f64> = chosen.iter().map(|t| f(t).as_secs_f64()).collect();
+            let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;
+            let max = values.iter().copied().fold(0.0, f64::max);
+            format!("mean {mean:.2} s, max {max:.2} s")
+        };
+        println!(
+            "{signal} ({}): lease acquired {}; first tick {}",
+            chosen.len(),
+            stats(|t| t.acquired),
+            stats(|t| t.first_tick)
+        );
     };
-    println!(
-        "\nkill -9: lease acquired {}; first tick {}",
-        sum(|t| t.acquired, true),
-        sum(|t| t.first_tick, true)
-    );
-    println!(
-        "freeze and SIGTERM: lease acquired {}; first tick {}",
-        sum(|t| t.acquired, false),
-        sum(|t| t.first_tick, false)
-    );
+    println!();
+    for signal in ["SIGKILL", "SIGSTOP", "SIGTERM"] {
+        summary(signal);
+    }
     println!(
         "{} replicas, {} leadership changes, {ticks} ticks completed; ticks of two replicas at \
          once: {overlapping}; ledger requests while another replica acted: {interleaved}",
