@@ -4,6 +4,10 @@
 //! token from the resolver on stdout (logs go to stderr), for scripts. `check` validates the
 //! config and the presence of what each account needs, without network, and exits 0 or 1.
 //!
+//! `--lease-database-url` / `ORACLE_LEASE_DATABASE_URL` (with `--lease-ttl-seconds`,
+//! `--instance-id`) elects one leader among replicas ([`crate::lease`]); unset, the oracle
+//! runs alone.
+//!
 //! Every path and setting can come from a flag or an environment variable, so a service
 //! manager can configure it either way; an empty variable counts as unset (`main.rs` parses
 //! with `service_runtime::env::parse_command_line`). `/metrics` is off unless a port is given: a scrape
@@ -36,6 +40,9 @@ pub struct Cli {
     /// The address the metrics port listens on.
     #[arg(long, env = "ORACLE_METRICS_BIND", default_value = "0.0.0.0")]
     pub metrics_bind: IpAddr,
+    /// The leader lease among replicas (`ORACLE_LEASE_*`, `ORACLE_INSTANCE_ID`).
+    #[command(flatten)]
+    pub lease: crate::lease::LeaseArgs,
     /// What to do; the default is `run`.
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -24,6 +24,8 @@
 //! - [`config`]: schedules and accounts derived from the config and the environment
 //!   (`MARK_PUBLISHER_CRON`).
 //! - [`check`]: what `irsforge-oracle check` verifies.
+//! - [`lease`]: one leader among replicas on a PostgreSQL lease (`ORACLE_LEASE_DATABASE_URL`);
+//!   [`lease::Leadership`] tells the crons whether this replica may fire now.
 //! - [`metrics`]: `/metrics` in Prometheus text.
 //! - [`cli`]: the command line.
 //! - [`error`]: [`OracleError`] and the smaller enums callers match on.
@@ -61,6 +63,11 @@
 //! | `tick_completed` / `tick_failed` | cron, accountId, durationMs; contractsSeen, ledgerEffects / reason, error |
 //! | `ticks_missed` | cron, missed |
 //! | `ledger_query_completed` | cron, accountId, contracts |
+//! | `lease_started` | instanceId, holder, database (no password), lease, ttlMs, renewEveryMs |
+//! | `oracle_leader_acquired` / `oracle_leader_lost` / `oracle_standby` | instanceId; ttlMs, actingWindowMs / reason (`expired`, `taken_over`, `shutdown`) / leader |
+//! | `lease_database_unavailable` / `lease_database_available` | instanceId; reason, error, failures, nextAttemptInMs / failures |
+//! | `lease_released` / `lease_release_failed` | instanceId; released / reason, error |
+//! | `tick_skipped` (debug) | cron, reason (`standby`) |
 //! | `ledger_warnings`, `demo_party_lookup_failed`, `cron_exhausted`, `metrics_listening`, `metrics_server_failed`, `shutdown_requested`, `shutdown_deadline_passed`, `oracle_stopped` | |
 //!
 //! `reason` of the token events ([`FailureReason`]): `invalid_client` (wrong secret or unknown
@@ -70,7 +77,7 @@
 //! demo profile, a ledger refusing the admin token) and `configuration` (missing secret,
 //! undeclared account, unknown party hint, expired environment token). `tick_failed` reasons
 //! are [`TickError::reason`]: `token_unavailable`, `timeout`, `job_failed` and the
-//! [`LedgerError::reason`]s.
+//! [`LedgerError::reason`]s, plus `leadership_lost` (the lease lapsed during the tick).
 //!
 //! # Decisions where the requirements leave room
 //!
@@ -106,6 +113,7 @@ pub mod config;
 pub mod error;
 mod http;
 pub mod jobs;
+pub mod lease;
 pub mod ledger;
 pub mod metrics;
 pub mod schedule;

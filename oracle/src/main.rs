@@ -40,6 +40,7 @@ async fn execute(cli: &Cli, command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Run => {
             let mut options = OracleOptions::default();
+            options.lease = cli.lease.options()?;
             if let Some(port) = cli.metrics_port {
                 options.metrics_listener = Some(metrics::bind(cli.metrics_bind, port).await?);
             }
@@ -64,7 +65,19 @@ async fn execute(cli: &Cli, command: Command) -> anyhow::Result<ExitCode> {
             let report = check::check(&config, &environment);
             println!("ok: config: {} loads and validates", path.display());
             print!("{report}");
-            if !report.is_ok() {
+            // The leader lease's settings (no connection is made).
+            let lease_ok = match cli.lease.options() {
+                Ok(None) => true,
+                Ok(Some(lease)) => {
+                    println!("ok: lease: {}", lease.describe());
+                    true
+                }
+                Err(error) => {
+                    println!("error: lease: {}", service_runtime::report::Chain(&error));
+                    false
+                }
+            };
+            if !report.is_ok() || !lease_ok {
                 return Ok(ExitCode::FAILURE);
             }
         }

@@ -18,6 +18,8 @@
 //! | `oracle_ticks_completed_total` | cron | ticks that completed |
 //! | `oracle_ticks_failed_total` | cron, reason | ticks that failed |
 //! | `oracle_ticks_missed_total` | cron | fires skipped after an overrun |
+//! | `oracle_leader` | | 1 while this replica may fire (always, without a lease) |
+//! | `oracle_lease_database_failures_total` | | failed attempts to reach the lease database (with a lease) |
 
 use std::sync::Arc;
 
@@ -31,6 +33,7 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusRecorder};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::lease::Leadership;
 use crate::schedule::CronStats;
 use crate::token::TokenHandle;
 
@@ -39,6 +42,7 @@ pub struct OracleMetrics {
     recorder: PrometheusRecorder,
     tokens: Vec<TokenHandle>,
     crons: Vec<(String, Arc<CronStats>)>,
+    leadership: Leadership,
 }
 
 impl OracleMetrics {
@@ -50,7 +54,14 @@ impl OracleMetrics {
             recorder,
             tokens,
             crons,
+            leadership: Leadership::sole(),
         }
+    }
+
+    /// Reports this replica's leadership too (`oracle_leader`).
+    pub fn with_leadership(mut self, leadership: Leadership) -> Self {
+        self.leadership = leadership;
+        self
     }
 
     /// The Prometheus text exposition of the current values.
@@ -95,6 +106,11 @@ impl OracleMetrics {
                         .absolute(count);
                 }
             }
+            gauge!("oracle_leader").set(if self.leadership.acting() { 1.0 } else { 0.0 });
+            if self.leadership.is_leased() {
+                counter!("oracle_lease_database_failures_total")
+                    .absolute(self.leadership.database_failures());
+            }
         });
         self.recorder.handle().render()
     }
@@ -137,6 +153,14 @@ fn describe() {
     describe_counter!(
         "oracle_ticks_missed_total",
         "Cron fires skipped because a tick overran them."
+    );
+    describe_gauge!(
+        "oracle_leader",
+        "1 while this replica may fire its crons (it holds the leader lease, or runs alone)."
+    );
+    describe_counter!(
+        "oracle_lease_database_failures_total",
+        "Failed attempts to reach the leader lease database."
     );
 }
 

@@ -12,6 +12,12 @@
 //! an hour already past) in a burst against a ledger that may be the reason for the delay.
 //! At start the runner waits for the first fire after now; it does not fire immediately.
 //!
+//! Leadership: with a leader lease ([`crate::lease`]), [`CronTask::run_led`] fires only while
+//! [`Leadership::acting`] says this replica certainly holds the lease: a fire on a standby is
+//! skipped (`tick_skipped`, debug), and a tick runs under [`Leadership::guard`], which checks
+//! again before every step and cuts the tick (`tick_failed` reason `leadership_lost`) the
+//! moment the lease's certain validity ends.
+//!
 //! Time: the schedule is wall-clock (UTC); the runner reads the clock at least once a minute
 //! and recomputes the next fire, so a clock step either way is followed within a minute (a
 //! step back may repeat a fire; jobs are idempotent per fire). Tests drive the runner with
@@ -31,6 +37,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::TickError;
 use crate::jobs::{Job, JobContext};
+use crate::lease::{Leadership, LeadershipLost};
 use crate::ledger::LedgerClient;
 use crate::token::TokenHandle;
 
@@ -108,6 +115,11 @@ impl CronTask {
     /// Fires the job on the schedule until `cancel` is cancelled. A tick in progress at
     /// cancellation is abandoned (jobs are idempotent per fire).
     pub async fn run(self, cancel: CancellationToken) {
+        self.run_led(cancel, Leadership::sole()).await;
+    }
+
+    /// [`CronTask::run`], firing only while `leadership` allows it.
+    pub async fn run_led(self, cancel: CancellationToken, leadership: Leadership) {
         let mut after = self.clock.now();
         loop {
             let now = self.clock.now();
@@ -136,7 +148,7 @@ impl CronTask {
                 }
                 continue;
             }
-            if !self.tick(fire, &cancel).await {
+            if !self.tick(fire, &cancel, &leadership).await {
                 return;
             }
             let now = self.clock.now();
@@ -155,9 +167,23 @@ impl CronTask {
     }
 
     /// Runs one tick; `false` when cancelled.
-    async fn tick(&self, fired_at: DateTime<Utc>, cancel: &CancellationToken) -> bool {
+    async fn tick(
+        &self,
+        fired_at: DateTime<Utc>,
+        cancel: &CancellationToken,
+        leadership: &Leadership,
+    ) -> bool {
         let started = Instant::now();
         let account_id = self.token.account_id();
+        if !leadership.acting() {
+            tracing::debug!(
+                event = "tick_skipped",
+                cron = %self.name,
+                reason = "standby",
+                "not the leader: this fire is skipped"
+            );
+            return true;
+        }
         let work = async {
             let token = self.token.get_token().await.map_err(TickError::Token)?;
             self.job
@@ -173,8 +199,24 @@ impl CronTask {
         let outcome = tokio::select! {
             biased;
             () = cancel.cancelled() => return false,
-            outcome = tokio::time::timeout(self.tick_timeout, work) => {
-                outcome.unwrap_or(Err(TickError::Timeout(self.tick_timeout)))
+            outcome = tokio::time::timeout(self.tick_timeout, leadership.guard(work)) => {
+                match outcome {
+                    Err(_) => Err(TickError::Timeout(self.tick_timeout)),
+                    Ok(Ok(outcome)) => outcome,
+                    Ok(Err(LeadershipLost)) => {
+                        self.stats.failed("leadership_lost");
+                        tracing::warn!(
+                            event = "tick_failed",
+                            cron = %self.name,
+                            accountId = %account_id,
+                            reason = "leadership_lost",
+                            durationMs = started.elapsed().as_millis() as u64,
+                            error = %LeadershipLost,
+                            "tick cut: this replica may no longer act"
+                        );
+                        return true;
+                    }
+                }
             }
         };
         let duration_ms = started.elapsed().as_millis() as u64;

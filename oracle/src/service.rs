@@ -8,8 +8,12 @@
 //! `service_token_acquire_failed` with its reason and [`start`] returns the error, so the
 //! binary exits non-zero.
 //!
+//! With [`OracleOptions::lease`], the lease runner starts once the tokens resolve (a replica
+//! that cannot get its tokens never leads) and the crons fire only while it holds the lease.
+//!
 //! Shutdown: cancel every cron and the metrics server, wait for them under
-//! [`OracleOptions::shutdown_deadline`], then stop the token handles.
+//! [`OracleOptions::shutdown_deadline`], release the leader lease (only if they all stopped in
+//! time; otherwise it runs out), then stop the token handles.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -25,6 +29,7 @@ use tokio_util::task::TaskTracker;
 use crate::config::{self, DEFAULT_TICK_TIMEOUT};
 use crate::error::OracleError;
 use crate::jobs::{Job, Jobs};
+use crate::lease::{self, Leadership, LeaseHandle, LeaseOptions};
 use crate::ledger::LedgerClient;
 use crate::metrics::{self, OracleMetrics};
 use crate::schedule::{CronStats, CronTask};
@@ -44,6 +49,8 @@ pub struct OracleOptions {
     pub refresh_policy: Option<RefreshPolicy>,
     /// How long shutdown waits for crons to stop.
     pub shutdown_deadline: Duration,
+    /// One leader among replicas; `None` runs alone.
+    pub lease: Option<LeaseOptions>,
 }
 
 impl Default for OracleOptions {
@@ -55,6 +62,7 @@ impl Default for OracleOptions {
             metrics_listener: None,
             refresh_policy: None,
             shutdown_deadline: Duration::from_secs(10),
+            lease: None,
         }
     }
 }
@@ -68,9 +76,16 @@ pub struct RunningOracle {
     cancel: CancellationToken,
     tracker: TaskTracker,
     shutdown_deadline: Duration,
+    lease: Option<LeaseHandle>,
+    leadership: Leadership,
 }
 
 impl RunningOracle {
+    /// Whether this replica may fire its crons (always, without a lease).
+    pub fn leadership(&self) -> &Leadership {
+        &self.leadership
+    }
+
     /// The token handle of an account, for inspection.
     pub fn token(&self, account_id: &str) -> Option<&TokenHandle> {
         self.tokens
@@ -97,15 +112,18 @@ impl RunningOracle {
     pub async fn shutdown(self) {
         self.cancel.cancel();
         self.tracker.close();
-        if tokio::time::timeout(self.shutdown_deadline, self.tracker.wait())
+        let stopped = tokio::time::timeout(self.shutdown_deadline, self.tracker.wait())
             .await
-            .is_err()
-        {
+            .is_ok();
+        if !stopped {
             tracing::warn!(
                 event = "shutdown_deadline_passed",
                 deadlineMs = self.shutdown_deadline.as_millis() as u64,
                 "some tasks did not stop in time"
             );
+        }
+        if let Some(lease) = self.lease {
+            lease.shutdown(stopped).await;
         }
         for handle in &self.tokens {
             handle.stop().await;
@@ -150,6 +168,10 @@ pub async fn start(
         None => None,
     };
 
+    let lease = options.lease.map(lease::start);
+    let leadership = lease
+        .as_ref()
+        .map_or_else(Leadership::sole, |lease| lease.leadership().clone());
     let cancel = CancellationToken::new();
     let tracker = TaskTracker::new();
     let mut tokens = vec![mark_publisher.clone()];
@@ -167,7 +189,7 @@ pub async fn start(
             clock: options.clock.clone(),
             stats,
         };
-        tracker.spawn(task.run(cancel.clone()));
+        tracker.spawn(task.run_led(cancel.clone(), leadership.clone()));
     };
     spawn_cron(
         MARK_PUBLISHER_ACCOUNT,
@@ -212,7 +234,8 @@ pub async fn start(
     }
 
     let cron_names = crons.iter().map(|(name, _)| name.clone()).collect();
-    let metrics = Arc::new(OracleMetrics::new(tokens.clone(), crons));
+    let metrics =
+        Arc::new(OracleMetrics::new(tokens.clone(), crons).with_leadership(leadership.clone()));
     let mut metrics_addr = None;
     if let Some(listener) = options.metrics_listener {
         metrics_addr = listener.local_addr().ok();
@@ -240,6 +263,8 @@ pub async fn start(
         cancel,
         tracker,
         shutdown_deadline: options.shutdown_deadline,
+        lease,
+        leadership,
     })
 }
 

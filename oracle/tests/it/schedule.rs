@@ -331,3 +331,84 @@ async fn a_backward_clock_step_does_not_silence_the_cron() {
     runner.await.unwrap();
     handle.stop().await;
 }
+
+/// A lease held while the database answers (until `down_from`, and again from `up_from`).
+struct OutageStore {
+    origin: tokio::time::Instant,
+    down_from: Duration,
+    up_from: Duration,
+}
+
+impl oracle::lease::LeaseStore for OutageStore {
+    fn acquire(
+        &mut self,
+        _ttl: Duration,
+    ) -> oracle::lease::store::StoreFuture<'_, oracle::lease::Claim> {
+        let elapsed = self.origin.elapsed();
+        let down = elapsed >= self.down_from && elapsed < self.up_from;
+        Box::pin(async move {
+            match down {
+                false => Ok(oracle::lease::Claim::Held),
+                true => Err(oracle::lease::LeaseError::Timeout {
+                    operation: "connect",
+                    after: Duration::ZERO,
+                }),
+            }
+        })
+    }
+
+    fn release(&mut self) -> oracle::lease::store::StoreFuture<'_, bool> {
+        Box::pin(async { Ok(true) })
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn fires_only_while_the_lease_is_certainly_held_and_cuts_a_tick_when_it_lapses() {
+    use oracle::lease::{Leadership, LeaseTiming, TokioLeaseClock, start_with_store};
+    let fetcher = ScriptedFetcher::new(|_| Step::Token(900));
+    let handle = fetcher.start(exact_policy()).await.unwrap();
+    // The fire at 12 s takes 3 s: the lease lapses during it.
+    let job = RecordingJob::new(|run| match run {
+        11 => Behaviour::Take(Duration::from_secs(3)),
+        _ => Behaviour::Succeed,
+    });
+    let store = OutageStore {
+        origin: tokio::time::Instant::now(),
+        down_from: Duration::from_secs(10),
+        up_from: Duration::from_secs(20),
+    };
+    let lease = start_with_store(
+        store,
+        "replica".into(),
+        LeaseTiming::for_ttl(Duration::from_secs(5)),
+        Leadership::leased(Arc::new(TokioLeaseClock::new())),
+    );
+    let cron = task(
+        "* * * * * *",
+        job.clone(),
+        handle.clone(),
+        "http://127.0.0.1:9",
+    );
+    let stats = cron.stats.clone();
+    let cancel = CancellationToken::new();
+    let runner = tokio::spawn(cron.run_led(cancel.clone(), lease.leadership().clone()));
+    tokio::time::sleep(Duration::from_millis(30_500)).await;
+    // The last renewal before the outage was sent at 8.3 s: acting until 12.8 s. Fires from 13
+    // s are skipped until the database answers again (from 20 s, retried at most T/3 apart).
+    let fired = job.fired();
+    assert_eq!(fired[..12], (1..=12).collect::<Vec<_>>()[..], "{fired:?}");
+    assert!(
+        fired.iter().all(|second| !(13..=20).contains(second)),
+        "{fired:?}"
+    );
+    assert!((23..=30).all(|second| fired.contains(&second)), "{fired:?}");
+    assert_eq!(
+        stats.snapshot().failures.get("leadership_lost"),
+        Some(&1),
+        "the 12 s tick was cut"
+    );
+    cancel.cancel();
+    runner.await.unwrap();
+    lease.shutdown(true).await;
+    handle.stop().await;
+}

@@ -4,6 +4,9 @@ pub(crate) mod fake_auth;
 pub(crate) mod fake_ledger;
 pub(crate) mod fault_scenarios;
 pub(crate) mod logs;
+pub(crate) mod pg;
+pub(crate) mod recording_proxy;
+pub(crate) mod replica;
 pub(crate) mod scripted;
 
 use oracle::token::RefreshPolicy;
