@@ -52,10 +52,10 @@ impl Crons {
     /// terminal reads in order: mark at :00, trigger at :03, settle at :06, mature at :08.
     pub fn demo() -> Self {
         Self {
-            mark_publisher: "0/10 * * * * *".into(),
-            trigger: "3/10 * * * * *".into(),
-            settle_net: "6/10 * * * * *".into(),
-            mature: "8/10 * * * * *".into(),
+            mark_publisher: "*/10 * * * * *".into(),
+            trigger: "3-59/10 * * * * *".into(),
+            settle_net: "6-59/10 * * * * *".into(),
+            mature: "8-59/10 * * * * *".into(),
         }
     }
 
@@ -242,6 +242,7 @@ impl Stack {
         let env = LayeredEnv::new(generated, options.fallback_env);
         let config_path = workdir.write_config(example_config(options.profile))?;
         let mut config = shared_config::load(&config_path, &env)?;
+        service_runtime::report::log_ignored_keys(&config_path, &config.ignored_keys);
         set_crons(&mut config, &options.crons)?;
         if let (Some(ttl), shared_config::AuthMode::Builtin(builtin)) =
             (options.token_ttl_seconds, &mut config.auth.mode)

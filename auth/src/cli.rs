@@ -245,13 +245,26 @@ fn check(cli: &Cli) -> Result<String, AuthError> {
     } else {
         "no key yet; one is created at start-up".to_owned()
     };
-    Ok(format!(
+    let mut report = format!(
         "ok: {} valid; {} valid, {} accounts, matching auth.serviceAccounts; {}: {keys}",
         cli.config.display(),
         cli.service_accounts.display(),
         registry.len(),
         cli.keys.display(),
-    ))
+    );
+    let ignored = [
+        (&cli.config, config.ignored_keys.as_slice()),
+        (&cli.service_accounts, registry.ignored_keys()),
+    ];
+    for (file, keys) in ignored {
+        for key in keys {
+            report.push_str(&format!(
+                "\nwarning: {}: unknown key `{key}` ignored",
+                file.display()
+            ));
+        }
+    }
+    Ok(report)
 }
 
 fn hash_secret(cost: u32) -> Result<String, AuthError> {

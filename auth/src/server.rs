@@ -60,6 +60,11 @@ impl AuthServer {
             &options.service_accounts_path,
         )?;
         tracing::info!(event = "service_accounts_loaded", accounts = registry.len(), path = %options.service_accounts_path.display(), "service accounts loaded");
+        service_runtime::report::log_ignored_keys(&options.config_path, &config.ignored_keys);
+        service_runtime::report::log_ignored_keys(
+            &options.service_accounts_path,
+            registry.ignored_keys(),
+        );
         let (key_set, origin) = keys::load_or_create(&options.keys_dir)?;
         let kid = key_set.active().kid().to_owned();
         let dir = options.keys_dir.display();

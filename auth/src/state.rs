@@ -53,6 +53,10 @@ impl Shared {
         let registry = match registry {
             Ok(registry) => {
                 let accounts = registry.len();
+                service_runtime::report::log_ignored_keys(
+                    &self.registry_path,
+                    registry.ignored_keys(),
+                );
                 *self.registry.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(registry);
                 tracing::info!(event = "service_accounts_reloaded", accounts, path = %self.registry_path.display(), "service accounts reloaded");
                 Ok(accounts)

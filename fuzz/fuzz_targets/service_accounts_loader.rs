@@ -36,7 +36,7 @@ fn config() -> &'static shared_config::Config {
 /// The ids and the hash strings of the accounts in the text, read the way the loader reads it.
 fn ids_and_hashes(text: &str) -> (Vec<String>, Vec<String>) {
     let document: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).unwrap_or_default();
-    let accounts = document["serviceAccounts"]
+    let accounts = document["accounts"]
         .as_sequence()
         .cloned()
         .unwrap_or_default();

@@ -64,7 +64,7 @@ fn fixture() -> &'static Fixture {
         let dir = tempfile::tempdir().expect("temp dir");
         let registry_path = dir.path().join("service-accounts.yaml");
         let keys_dir = dir.path().join("keys");
-        let mut registry = String::from("serviceAccounts:\n");
+        let mut registry = String::from("accounts:\n");
         for (id, secret) in ACCOUNTS {
             let hash = auth::secret_hash::hash_secret(secret.as_bytes(), 4).expect("hash");
             registry.push_str(&format!("  - id: {id}\n    clientSecretHash: \"{hash}\"\n"));

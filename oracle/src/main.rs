@@ -37,6 +37,9 @@ async fn execute(cli: &Cli, command: Command) -> anyhow::Result<ExitCode> {
     let path = &cli.config;
     // The error names the file.
     let config = shared_config::load(path, &environment)?;
+    if !matches!(command, Command::Check) {
+        service_runtime::report::log_ignored_keys(path, &config.ignored_keys);
+    }
     match command {
         Command::Run => {
             let mut options = OracleOptions::default();
@@ -64,6 +67,9 @@ async fn execute(cli: &Cli, command: Command) -> anyhow::Result<ExitCode> {
         Command::Check => {
             let report = check::check(&config, &environment);
             println!("ok: config: {} loads and validates", path.display());
+            for key in &config.ignored_keys {
+                println!("warning: config: unknown key `{key}` ignored");
+            }
             print!("{report}");
             // The leader lease's settings (no connection is made).
             let lease_ok = match cli.lease.options() {

@@ -38,6 +38,20 @@ pub fn exit_failure(binary: &str, error: &(dyn Error + 'static)) -> ExitCode {
     ExitCode::FAILURE
 }
 
+/// Logs each key of a configuration file that its schema does not know and that was therefore
+/// ignored (`unknown_key_ignored`, with `file` and `path`), so a misplaced key does not go
+/// unseen. Both `irsforge.yaml` and the auth service's `service-accounts.yaml` report theirs.
+pub fn log_ignored_keys(file: &std::path::Path, paths: &[String]) {
+    for path in paths {
+        tracing::warn!(
+            event = "unknown_key_ignored",
+            file = %file.display(),
+            path = %path,
+            "a key the file's schema does not know is ignored"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -108,12 +108,13 @@ fn a_missing_file_is_named() {
         &MapEnv::default(),
     )
     .unwrap_err();
-    assert!(matches!(error, ConfigError::Read { .. }));
-    assert!(
-        error
-            .to_string()
-            .starts_with("cannot read config file /nonexistent/irsforge.yaml: "),
-        "{error}"
+    let ConfigError::Read { source, .. } = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
+    assert_eq!(
+        error.to_string(),
+        "cannot read config file /nonexistent/irsforge.yaml"
     );
 }
 
