@@ -6,6 +6,7 @@ mod binary_logs;
 mod claims;
 mod hostile_input;
 mod oauth2_client;
+mod platform_files;
 mod published;
 mod reload;
 mod rotation;

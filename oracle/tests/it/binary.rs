@@ -358,3 +358,41 @@ async fn runs_until_sigterm_and_exits_cleanly() {
         }
     }
 }
+
+#[tokio::test]
+async fn every_example_config_passes_check() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            let name = path.file_name().unwrap().to_string_lossy();
+            name.starts_with("irsforge") && name.ends_with(".yaml")
+        })
+        .collect();
+    files.sort();
+    assert!(files.len() >= 3, "{files:?}");
+    for path in files {
+        let mut command = oracle(&SECRETS);
+        command.arg("--config").arg(&path).arg("check");
+        let checked = output(command).await;
+        let report = stdout(&checked);
+        assert!(
+            checked.status.success(),
+            "{}: {report}{}",
+            path.display(),
+            stderr(&checked)
+        );
+        assert!(
+            report.starts_with(&format!(
+                "ok: config: {} loads and validates",
+                path.display()
+            )),
+            "{report}"
+        );
+        assert!(
+            !report.contains("error:") && !report.contains("warning:"),
+            "{report}"
+        );
+    }
+}
