@@ -17,13 +17,11 @@ pub(crate) fn closest<'a>(
         .map(|(_, candidate)| candidate)
 }
 
-/// How many edits still count as a typo: one for short words, more for long ones.
+/// How many edits still count as a typo: one up to ten characters, two beyond. A looser
+/// bound would call a misplaced key (`ledgerUi` at the top level) a typo of another
+/// (`ledger`) and refuse a file the platform accepts.
 fn tolerance(len: usize) -> usize {
-    match len {
-        0..=5 => 1,
-        6..=10 => 2,
-        _ => 3,
-    }
+    if len <= 10 { 1 } else { 2 }
 }
 
 /// `unknown value `x`; did you mean `y`?`, or the list of what is accepted.
@@ -58,5 +56,10 @@ mod tests {
         assert_eq!(closest("provdier", keys), Some("provider"));
         assert_eq!(closest("odic", keys), Some("oidc"));
         assert_eq!(closest("clients", keys), None);
+        assert_eq!(closest("ledgerUi", ["ledger", "daml"]), None);
+        assert_eq!(
+            closest("ledgerTimeout", ["ledgerTimeoutMs"]),
+            Some("ledgerTimeoutMs")
+        );
     }
 }

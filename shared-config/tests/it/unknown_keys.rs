@@ -78,3 +78,11 @@ rules! {
         "oracle.url: required",
     ];
 }
+
+#[test]
+fn a_misplaced_key_is_not_mistaken_for_a_typo_of_another() {
+    // `ledgerUi` belongs under `platform`; at the top level it is two edits from `ledger`,
+    // which is absent here, and the platform accepts the file.
+    let config = crate::schema::loaded(MINIMAL, &[Set("ledgerUi", "{enabled: false}")]);
+    assert_eq!(config.ignored_keys, ["ledgerUi"]);
+}

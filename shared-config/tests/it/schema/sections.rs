@@ -102,7 +102,7 @@ rules! {
 
     operator_policies_are_auto_or_manual: MINIMAL, [Set("operator.policy.IRS", "manual"), Set("operator.policy.FpML", "auto")] => [];
     an_unknown_operator_policy_is_refused: MINIMAL, [Set("operator.policy.CDS", "manually")] => [
-        "operator.policy.CDS: unknown value `manually`; did you mean `manual`?",
+        "operator.policy.CDS: unknown value `manually`; expected `auto` or `manual`",
     ];
 }
 
