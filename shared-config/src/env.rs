@@ -16,8 +16,9 @@
 //! 6. `IRSFORGE_ORACLE_URL` → `oracle.url`;
 //! 7. `IRSFORGE_AUTH_PUBLIC_URL`, `IRSFORGE_FRONTEND_URL`, `IRSFORGE_FRONTEND_URL_TEMPLATE` →
 //!    `platform.authPublicUrl` / `frontendUrl` / `frontendUrlTemplate`;
-//! 8. (no variable) an `auth.builtin` mapping whose `issuer` is absent, null or empty takes
-//!    `platform.authPublicUrl`, verbatim, under every provider;
+//! 8. (no variable) an `auth.builtin` mapping whose `issuer` is absent or false in
+//!    JavaScript's sense (null, empty, `false`, `0`) takes `platform.authPublicUrl`, verbatim,
+//!    under every provider;
 //! 9. `IRSFORGE_DAML_LEDGER_ID`, `IRSFORGE_DAML_APPLICATION_ID`,
 //!    `IRSFORGE_DAML_UNSAFE_JWT_SECRET` → `daml.ledgerId` / `applicationId` / `unsafeJwtSecret`;
 //! 10. `IRSFORGE_LEDGER_UPSTREAM_TIMEOUT_MS` → `ledger.upstreamTimeoutMs`, read as a number the
@@ -220,9 +221,13 @@ fn default_issuer(document: &mut Mapping) {
         .and_then(|auth| auth.get_mut("builtin"))
         .and_then(Value::as_mapping_mut);
     if let Some(builtin) = builtin {
+        // Whatever JavaScript counts as false: absent, null, false, 0, NaN, "".
         let missing = match builtin.get("issuer") {
-            None | Some(Value::Null) => true,
+            None | Some(Value::Null) | Some(Value::Bool(false)) => true,
             Some(Value::String(issuer)) => issuer.is_empty(),
+            Some(Value::Number(number)) => number
+                .as_f64()
+                .is_none_or(|number| number == 0.0 || number.is_nan()),
             Some(_) => false,
         };
         if missing {
@@ -242,7 +247,14 @@ fn apply_ledger_url(
     if document.get("topology").and_then(Value::as_str) != Some("sandbox") {
         return;
     }
-    let Some(Value::Sequence(orgs)) = document.get_mut("orgs") else {
+    // The platform maps over `orgs`, an empty list when there is none.
+    let orgs = document
+        .entry(Value::String("orgs".to_owned()))
+        .or_insert(Value::Null);
+    if orgs.is_null() {
+        *orgs = Value::Sequence(Vec::new());
+    }
+    let Value::Sequence(orgs) = orgs else {
         return;
     };
     for (index, org) in orgs.iter_mut().enumerate() {
@@ -293,14 +305,17 @@ fn set_path(document: &mut Mapping, path: &[&str], value: Value) -> bool {
 /// decimal literals with an optional sign, fraction and exponent. Anything else, and the
 /// infinities, is `None`.
 fn js_number(text: &str) -> Option<f64> {
-    let text = text.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    let text = text.trim_matches(is_js_white_space);
     if text.is_empty() {
         return Some(0.0);
     }
     for (prefix, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] {
-        if text.len() > 2 && text[..2].eq_ignore_ascii_case(prefix) {
+        let prefixed = text
+            .get(..2)
+            .is_some_and(|start| start.eq_ignore_ascii_case(prefix));
+        if prefixed {
             let digits = &text[2..];
-            if !digits.chars().all(|c| c.is_digit(radix)) {
+            if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
                 return None;
             }
             let value = digits.chars().fold(0.0, |acc, c| {
@@ -326,6 +341,22 @@ fn js_number(text: &str) -> Option<f64> {
         return None;
     }
     text.parse::<f64>().ok().filter(|value| value.is_finite())
+}
+
+/// The characters JavaScript's `Number()` trims: white space and line terminators as
+/// ECMAScript defines them. Unlike Unicode's White_Space, NEL (U+0085) is not among them.
+fn is_js_white_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
+                | '\u{feff}'
+    )
 }
 
 #[cfg(test)]
@@ -356,6 +387,13 @@ mod tests {
             ("1e400", None),
             ("inf", None),
             ("NaN", None),
+            ("5é", None),
+            ("é", None),
+            ("\u{2212}5", None),
+            ("\u{200b}5", None),
+            ("\u{85}5000", None),
+            ("\u{a0}5000\u{3000}", Some(5000.0)),
+            ("\u{feff}5000", Some(5000.0)),
             ("12abc", None),
             (".", None),
             ("1e", None),

@@ -68,8 +68,10 @@ pub fn load(path: &Path, env: &dyn EnvSource) -> Result<Config, ConfigError> {
             limit: MAX_CONFIG_BYTES,
         });
     }
-    let text = std::fs::read_to_string(path).map_err(read_error)?;
-    load_str(&text, &origin, env)
+    // Read as the platform reads it: bytes that are not UTF-8 (a comment saved as Latin-1, say)
+    // become U+FFFD instead of refusing the file.
+    let bytes = std::fs::read(path).map_err(read_error)?;
+    load_str(&String::from_utf8_lossy(&bytes), &origin, env)
 }
 
 /// Parses, overrides and validates configuration text. `origin` names the text in errors

@@ -119,8 +119,12 @@ impl Reader {
             if known.contains(&key.as_str()) {
                 continue;
             }
-            let near_miss = suggest::closest(&key, known.iter().copied())
-                .filter(|candidate| !map.contains_key(*candidate));
+            // A near miss of an absent key is a typo; one as near a key that is present is not.
+            let near_miss = suggest::closest(&key, known.iter().copied()).filter(|_| {
+                !suggest::closest_all(&key, known.iter().copied())
+                    .iter()
+                    .any(|candidate| map.contains_key(*candidate))
+            });
             match near_miss {
                 Some(candidate) => self.refuse(
                     &path.key(&key),
@@ -239,17 +243,24 @@ impl Reader {
             self.wrong_type(value, path, "a mapping");
             return None;
         };
-        let mut complete = true;
-        let mut entries = BTreeMap::new();
+        // The platform turns every key into text, and a later key with the same text replaces
+        // an earlier one (`123456:` and `"123456":` are one key): only the last is read.
+        let mut last: Vec<(String, &Value)> = Vec::with_capacity(map.len());
         for (key, value) in map {
             let key = key_text(key);
+            last.retain(|(earlier, _)| *earlier != key);
+            last.push((key, value));
+        }
+        let mut complete = true;
+        let mut entries = BTreeMap::new();
+        for (key, value) in last {
             let entry_path = path.key(&key);
             let key_ok = match rule {
                 KeyRule::NonEmpty if key.is_empty() => {
                     self.refuse(&entry_path, "key must not be empty");
                     false
                 }
-                KeyRule::Length(length) if key.chars().count() != length => {
+                KeyRule::Length(length) if utf16_length(&key) != length => {
                     self.refuse(
                         &entry_path,
                         format!("key `{key}` must be exactly {length} characters"),
@@ -299,7 +310,7 @@ impl Reader {
         length: usize,
     ) -> Option<String> {
         let text = self.string(value, path)?;
-        if text.chars().count() != length {
+        if utf16_length(&text) != length {
             self.refuse(
                 path,
                 format!("{text:?} must be exactly {length} characters"),
@@ -414,6 +425,11 @@ impl Reader {
         }
         found.map(|(_, choice)| *choice)
     }
+}
+
+/// A string's length as the platform measures it: in UTF-16 code units (an emoji counts two).
+fn utf16_length(text: &str) -> usize {
+    text.encode_utf16().count()
 }
 
 /// A range or integrality check of a number.

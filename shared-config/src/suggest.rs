@@ -17,6 +17,29 @@ pub(crate) fn closest<'a>(
         .map(|(_, candidate)| candidate)
 }
 
+/// Every candidate at the smallest distance from `word`, when that distance is a plausible
+/// typo.
+pub(crate) fn closest_all<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Vec<&'a str> {
+    let lower = word.to_ascii_lowercase();
+    let scored: Vec<(usize, &str)> = candidates
+        .into_iter()
+        .map(|candidate| {
+            let distance = strsim::damerau_levenshtein(&lower, &candidate.to_ascii_lowercase());
+            (distance, candidate)
+        })
+        .filter(|(distance, candidate)| *distance <= tolerance(word.len().max(candidate.len())))
+        .collect();
+    let best = scored.iter().map(|(distance, _)| *distance).min();
+    scored
+        .into_iter()
+        .filter(|(distance, _)| Some(*distance) == best)
+        .map(|(_, candidate)| candidate)
+        .collect()
+}
+
 /// How many edits still count as a typo: one up to ten characters, two beyond. A looser
 /// bound would call a misplaced key (`ledgerUi` at the top level) a typo of another
 /// (`ledger`) and refuse a file the platform accepts.

@@ -107,17 +107,51 @@ fn strip_location(message: &str) -> String {
     format!("{}{}", &message[..start], &message[end..])
 }
 
-/// The text a mapping key stands for. The platform turns every key into a string, so `1:` is
-/// the key `"1"` and `true:` the key `"true"`.
+/// The text a mapping key stands for. The platform turns every key into a string the way
+/// JavaScript does, so `1:` and `1.0:` are the key `"1"`, `1e2:` is `"100"` and `true:` is
+/// `"true"`.
 pub(crate) fn key_text(key: &Value) -> String {
     match key {
         Value::String(text) => text.clone(),
         Value::Null => String::new(),
         Value::Bool(value) => value.to_string(),
-        Value::Number(number) => number.to_string(),
+        Value::Number(number) => match (number.as_i64(), number.as_u64(), number.as_f64()) {
+            (Some(integer), _, _) => integer.to_string(),
+            (_, Some(integer), _) => integer.to_string(),
+            (_, _, Some(float)) => js_number_text(float),
+            _ => number.to_string(),
+        },
         Value::Sequence(_) | Value::Mapping(_) | Value::Tagged(_) => {
             serde_yaml_ng::to_string(key).map_or_else(|_| "?".to_owned(), |t| t.trim().to_owned())
         }
+    }
+}
+
+/// A number as JavaScript's `String()` writes it: `100` for `1e2`, `1` for `1.0`, `1e+21`.
+fn js_number_text(number: f64) -> String {
+    if number.is_nan() {
+        "NaN".to_owned()
+    } else if number.is_infinite() {
+        if number > 0.0 {
+            "Infinity"
+        } else {
+            "-Infinity"
+        }
+        .to_owned()
+    } else if number == 0.0 {
+        "0".to_owned()
+    } else if number.abs() >= 1e21 || number.abs() < 1e-6 {
+        let text = format!("{number:e}");
+        match text.split_once('e') {
+            Some((mantissa, exponent)) if !exponent.starts_with('-') => {
+                format!("{mantissa}e+{exponent}")
+            }
+            _ => text,
+        }
+    } else {
+        // Rust prints the shortest text that reads back as the same number, as JavaScript
+        // does, and no exponent in this range.
+        format!("{number}")
     }
 }
 

@@ -1,7 +1,7 @@
 //! `auth`: provider, token service settings, OIDC, service accounts; the platform's checks
 //! inside the section, and two of this loader's own refusals.
 
-use ledger_types::PartyId;
+use ledger_types::{PartyId, PartyIdError};
 use serde_yaml_ng::Value;
 
 use crate::issues::YamlPath;
@@ -170,7 +170,9 @@ fn service_account(
 
 /// One actAs/readAs entry. Refusal of this loader (the platform copies any text): outside the
 /// demo provider the auth service copies these verbatim into tokens and Canton matches rights
-/// by exact string, so a bare hint such as `Operator` would mint tokens that authorize nothing.
+/// by exact string, so a bare hint such as `Operator` (or nothing at all) would mint tokens that
+/// authorize nothing. Only that is refused here; an entry of the form `hint::namespace` is the
+/// operator's to get right, as on the platform.
 fn party(
     reader: &mut Reader,
     value: &Value,
@@ -180,7 +182,8 @@ fn party(
 ) -> Option<String> {
     let party = read(reader, value, path)?;
     if let Some(provider) = provider.filter(|provider| *provider != AuthProvider::Demo)
-        && let Err(error) = PartyId::parse(&party)
+        && let Err(error @ (PartyIdError::Empty | PartyIdError::BareHint(_))) =
+            PartyId::parse(&party)
     {
         reader.refuse(
             path,

@@ -367,3 +367,66 @@ fn no_other_variable_is_read() {
         ]
     );
 }
+
+#[test]
+fn a_timeout_variable_that_is_not_a_number_is_refused_never_a_panic() {
+    // Non-ASCII text where a `0x` prefix would be, JavaScript's white space and what it does
+    // not count as white space (NEL).
+    for value in [
+        "5é",
+        "é",
+        "\u{2212}5",
+        "\u{200b}5",
+        "\u{85}5000",
+        "0x",
+        "0b2",
+    ] {
+        assert_eq!(
+            problems_with_env(MINIMAL, &[("IRSFORGE_LEDGER_UPSTREAM_TIMEOUT_MS", value)]),
+            [
+                "ledger.upstreamTimeoutMs: expected a number, got a string (value from IRSFORGE_LEDGER_UPSTREAM_TIMEOUT_MS)"
+            ],
+            "{value:?}"
+        );
+    }
+    let config = load_with_env(
+        MINIMAL,
+        &[("IRSFORGE_LEDGER_UPSTREAM_TIMEOUT_MS", "\u{a0}5000\u{3000}")],
+    )
+    .unwrap();
+    assert_eq!(config.ledger.upstream_timeout_ms, 5000);
+}
+
+#[test]
+fn step_8_replaces_any_issuer_javascript_counts_as_false() {
+    for issuer in ["false", "0", "-0", ".nan"] {
+        let text = patched(BUILTIN, &[Set("auth.builtin.issuer", issuer)]);
+        let config = load_with_env(&text, &[]).unwrap_or_else(|error| panic!("{issuer}: {error}"));
+        assert_eq!(
+            config.auth.builtin().unwrap().issuer,
+            "http://localhost:3002",
+            "{issuer}"
+        );
+    }
+    assert_eq!(
+        problems_with_env(
+            &patched(BUILTIN, &[Set("auth.builtin.issuer", "true")]),
+            &[]
+        ),
+        ["auth.builtin.issuer: expected a string, got a boolean"]
+    );
+}
+
+#[test]
+fn step_11_without_orgs_writes_an_empty_list() {
+    let text = patched(MINIMAL, &[Remove("orgs")]);
+    assert_eq!(
+        problems_with_env(&text, &[("IRSFORGE_LEDGER_URL", "http://l")]),
+        [
+            "orgs: must list at least 1 item, got 0",
+            "orgs: exactly one org must have role: operator (got 0)",
+            "orgs: at least one org must have role: regulator (got 0)",
+            "orgs: at least two orgs must have role: trader (got 0)",
+        ]
+    );
+}

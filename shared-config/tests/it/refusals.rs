@@ -165,3 +165,9 @@ fn nothing_else_is_stricter_than_the_platform() {
         check(base, &patches, &[], &[]);
     }
 }
+
+rules! {
+    refusal_1_is_about_bare_hints_only: BUILTIN, [
+        Set("auth.serviceAccounts.0.readAs", "['Operator::not-a-fingerprint', 'Opérateur::1220aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', '::x']"),
+    ] => [];
+}

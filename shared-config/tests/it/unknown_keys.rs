@@ -86,3 +86,10 @@ fn a_misplaced_key_is_not_mistaken_for_a_typo_of_another() {
     let config = crate::schema::loaded(MINIMAL, &[Set("ledgerUi", "{enabled: false}")]);
     assert_eq!(config.ignored_keys, ["ledgerUi"]);
 }
+
+#[test]
+fn a_key_as_near_a_present_key_as_an_absent_one_is_not_a_typo() {
+    // `cs` is one edit from the absent `cds` and from the present `csa`.
+    let config = crate::schema::loaded(MINIMAL, &[Set("cs", "x")]);
+    assert_eq!(config.ignored_keys, ["cs"]);
+}

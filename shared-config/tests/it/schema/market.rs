@@ -222,3 +222,24 @@ fn absent_observables_and_schedule_defaults_take_their_defaults() {
     assert_eq!(ticker.cron.expression(), "*/30 * * * * *");
     assert_eq!(ticker.bps_range, 0.25);
 }
+
+rules! {
+    lengths_count_utf16_units_as_the_platform_does: MINIMAL, [Set("currencies.0.code", "'💵U'"), Set("csa.valuationCcy", "'💵U'")] => [];
+    an_emoji_counts_twice: MINIMAL, [Set("currencies.0.code", "'💵US'")] => [
+        "currencies.0.code: \"💵US\" must be exactly 3 characters",
+    ];
+    number_keys_read_as_javascript_writes_them: PLATFORM, [Set("demo.csa.initialFunding", "{1e2: 5}")] => [];
+    a_float_key_of_one_digit_is_one_character: PLATFORM, [Set("demo.csa.initialFunding", "{1.0: 5}")] => [
+        "demo.csa.initialFunding.1: key `1` must be exactly 3 characters",
+    ];
+}
+
+#[test]
+fn a_later_key_with_the_same_text_replaces_an_earlier_one() {
+    let text = PLATFORM.replace(
+        "  fxSpots:\n    EURUSD: 1.08\n",
+        "  fxSpots:\n    123456: -1\n    \"123456\": 2\n",
+    );
+    let config = crate::support::load(&text).unwrap();
+    assert_eq!(config.demo.unwrap().fx_spots.unwrap()["123456"], 2.0);
+}

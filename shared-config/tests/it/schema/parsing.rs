@@ -256,3 +256,16 @@ fn the_platforms_own_file_keeps_loading_after_a_round_trip_through_a_yaml_writer
     assert_eq!(config.orgs.len(), 4);
     check(PLATFORM, &[], &[], &[]);
 }
+
+#[test]
+fn bytes_that_are_not_utf8_are_read_as_the_platform_reads_them() {
+    let dir = std::env::temp_dir().join(format!("irsforge-latin1-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("irsforge.yaml");
+    let mut bytes = b"# Op\xe9rateur (saved as Latin-1)\n".to_vec();
+    bytes.extend_from_slice(MINIMAL.as_bytes());
+    std::fs::write(&path, bytes).unwrap();
+    let loaded = shared_config::load(&path, &MapEnv::default());
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(loaded.is_ok(), "{loaded:?}");
+}
