@@ -1,6 +1,6 @@
 //! The real `irsforge-auth` binary: start-up failures, the demo profile, `check`,
-//! `hash-secret`, `keys`, signals and concurrent key creation. Its log lines are
-//! `binary_logs`'s.
+//! `hash-secret`, signals and concurrent key creation. Its log lines are `binary_logs`'s, its
+//! `keys` commands `binary_keys`'s.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -332,90 +332,6 @@ fn hash_secret_refuses_secrets_bcrypt_would_truncate() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr_line(&output).contains("at most 72 bytes"));
     assert!(output.stdout.is_empty());
-}
-
-/// Runs `irsforge-auth keys <args>` on the fixture; returns the exit code, stdout and stderr.
-fn keys(fixture: &Fixture, args: &[&str]) -> (Option<i32>, String, String) {
-    let mut command = command(fixture);
-    command.arg("keys").args(args);
-    let output = run_to_end(command);
-    (
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).trim().to_owned(),
-    )
-}
-
-#[test]
-fn keys_rotate_stages_and_retire_waits_for_live_tokens() {
-    let fixture = Fixture::new();
-    let old_kid = std::fs::read_to_string(fixture.keys_dir.join("kid.txt"))
-        .unwrap()
-        .trim()
-        .to_owned();
-    let (code, stdout, _) = keys(&fixture, &["rotate"]);
-    assert_eq!(code, Some(0));
-    let new_kid = stdout.lines().last().unwrap().to_owned();
-    assert_ne!(new_kid, old_kid);
-    let rotated: serde_json::Value = stdout
-        .lines()
-        .find(|line| line.contains("keys_rotated"))
-        .map(|line| serde_json::from_str(line).unwrap())
-        .unwrap();
-    assert_eq!(rotated["kid"], new_kid.as_str());
-    assert_eq!(rotated["previousKid"], old_kid.as_str());
-    assert!(rotated["notBefore"].as_str().unwrap().ends_with('Z'));
-
-    let (code, stdout, _) = keys(&fixture, &["status"]);
-    assert_eq!(code, Some(0));
-    assert!(stdout.contains(&format!("signing  {old_kid}")), "{stdout}");
-    assert!(
-        stdout.contains(&format!("staged   {new_kid}  signs from ")),
-        "{stdout}"
-    );
-
-    // Neither key may go while a rotation is staged.
-    for (kid, reason) in [
-        (&new_kid, "is the staged key"),
-        (&old_kid, "when `"),
-        (&"nope".to_owned(), "no published key"),
-    ] {
-        let (code, _, stderr) = keys(&fixture, &["retire", kid]);
-        assert_eq!(code, Some(1));
-        assert_eq!(stderr.lines().count(), 1, "{stderr}");
-        assert!(stderr.contains(reason), "{stderr}");
-    }
-    let (code, _, stderr) = keys(&fixture, &["rotate"]);
-    assert_eq!(code, Some(1));
-    assert!(stderr.contains("a rotation is already staged"), "{stderr}");
-
-    // --now makes the staged key sign at once.
-    let (code, stdout, _) = keys(&fixture, &["rotate", "--now"]);
-    assert_eq!(code, Some(0));
-    assert_eq!(stdout.lines().last().unwrap(), new_kid);
-    let kid = std::fs::read_to_string(fixture.keys_dir.join("kid.txt")).unwrap();
-    assert_eq!(kid.trim(), new_kid);
-    // Tokens the old key signed live 900 s (the example config): retiring waits for them.
-    let (code, _, stderr) = keys(&fixture, &["retire", &old_kid]);
-    assert_eq!(code, Some(1));
-    assert!(
-        stderr.contains("stay valid for 900 s: retire it from") && stderr.contains("--now"),
-        "{stderr}"
-    );
-    let (code, _, stderr) = keys(&fixture, &["retire", &new_kid]);
-    assert_eq!(code, Some(1));
-    assert!(stderr.contains("is the active key"), "{stderr}");
-    let (code, _, _) = keys(&fixture, &["retire", &old_kid, "--now"]);
-    assert_eq!(code, Some(0));
-    assert!(
-        !fixture
-            .keys_dir
-            .join("published")
-            .join(format!("{old_kid}.pem"))
-            .exists()
-    );
-    let (_, stdout, _) = keys(&fixture, &["status"]);
-    assert_eq!(stdout.trim(), format!("signing  {new_kid}"));
 }
 
 /// A running binary whose stdout lines are collected as they come.
