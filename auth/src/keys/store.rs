@@ -63,9 +63,12 @@ fn invalid(path: &Path, reason: String) -> AuthError {
 pub(crate) fn lock_exclusive(dir: &Path) -> Result<DirLock, AuthError> {
     create_dir(dir)?;
     let path = dir.join(LOCK_FILE);
-    let file = open_lock_file(&path, true)?.ok_or_else(|| {
-        io_error("cannot open lock file", &path)(std::io::Error::from(Errno::ROFS))
-    })?;
+    // Open for writing: on NFS, flock is emulated with POSIX locks, and an exclusive one
+    // needs a descriptor open for writing.
+    let flags = OFlags::RDWR | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let file = rustix::fs::open(&path, flags, Mode::from_raw_mode(0o600))
+        .map(File::from)
+        .map_err(|errno| lock_open_error(&path, errno))?;
     lock(file, &path, FlockOperation::LockExclusive)
 }
 
@@ -73,16 +76,15 @@ pub(crate) fn lock_exclusive(dir: &Path) -> Result<DirLock, AuthError> {
 /// cannot hold a lock file (read-only), in which case the reader goes without.
 pub(crate) fn lock_shared(dir: &Path) -> Result<Option<DirLock>, AuthError> {
     let path = dir.join(LOCK_FILE);
-    match open_lock_file(&path, false)? {
+    match open_lock_file(&path)? {
         Some(file) => lock(file, &path, FlockOperation::LockShared).map(Some),
         None => Ok(None),
     }
 }
 
 /// Opens `.lock` without following a link: read-only when it exists, else creating it. `None`
-/// when it is absent and cannot be created (read-only file system, no permission), unless
-/// `required`.
-fn open_lock_file(path: &Path, required: bool) -> Result<Option<File>, AuthError> {
+/// when it is absent and cannot be created (read-only file system, no permission).
+fn open_lock_file(path: &Path) -> Result<Option<File>, AuthError> {
     let no_follow = OFlags::NOFOLLOW | OFlags::CLOEXEC;
     match rustix::fs::open(path, OFlags::RDONLY | no_follow, Mode::empty()) {
         Ok(fd) => return Ok(Some(File::from(fd))),
@@ -92,7 +94,7 @@ fn open_lock_file(path: &Path, required: bool) -> Result<Option<File>, AuthError
     let flags = OFlags::RDWR | OFlags::CREATE | no_follow;
     match rustix::fs::open(path, flags, Mode::from_raw_mode(0o600)) {
         Ok(fd) => Ok(Some(File::from(fd))),
-        Err(Errno::ROFS | Errno::ACCESS | Errno::PERM) if !required => Ok(None),
+        Err(Errno::ROFS | Errno::ACCESS | Errno::PERM) => Ok(None),
         Err(errno) => Err(lock_open_error(path, errno)),
     }
 }
