@@ -182,24 +182,25 @@ impl Shared {
         let changed = in_force.schedule() != key_set.schedule();
         let old = in_force.published_kids();
         let new = key_set.published_kids();
-        let pending = key_set.pending().map(|(kid, _)| kid.to_owned());
+        let pending = key_set.pending();
+        let pending_kid = pending.map(|(kid, _)| kid.to_owned());
+        let not_before = pending.map(|(_, not_before)| format_instant(not_before));
+        let active = key_set.active().kid().to_owned();
+        // Swapped in before anything is logged: whoever acts on a line finds the set in force.
+        *self.keys.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(key_set);
         for kid in new.iter().filter(|kid| !old.contains(kid)) {
-            let not_before = key_set
-                .pending()
-                .filter(|(pending, _)| pending == kid)
-                .map(|(_, not_before)| format_instant(not_before));
-            tracing::info!(event = "key_published", kid = %kid, notBefore = not_before.as_deref(), "key published");
+            let not_before = not_before
+                .as_deref()
+                .filter(|_| pending_kid.as_ref() == Some(kid));
+            tracing::info!(event = "key_published", kid = %kid, notBefore = not_before, "key published");
         }
         for kid in old.iter().filter(|kid| !new.contains(kid)) {
             tracing::info!(event = "key_retired", kid = %kid, "key no longer published");
         }
-        let active = key_set.active().kid().to_owned();
-        let (_, not_before) = pending_fields(&key_set);
-        *self.keys.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(key_set);
         tracking.last_digest = Some(digest);
         tracking.last_failure = None;
         if always || changed || old != new {
-            tracing::info!(event = "keys_reloaded", activeKid = %active, published = ?new, nextKid = pending.as_deref(), notBefore = not_before.as_deref(), "key set reloaded");
+            tracing::info!(event = "keys_reloaded", activeKid = %active, published = ?new, nextKid = pending_kid.as_deref(), notBefore = not_before.as_deref(), "key set reloaded");
         }
         announce_activation(tracking, &active);
     }
