@@ -7,14 +7,16 @@
 use std::io::{IsTerminal, Read};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use service_runtime::clock::{Clock, SystemClock};
 use service_runtime::logging::LogFormat;
 use service_runtime::signal::shutdown_signal;
 use shared_config::{Config, ProcessEnv};
 
 use crate::error::AuthError;
-use crate::keys;
+use crate::keys::{self, Activation, KeyDirectory, RetireCheck, Schedule};
 use crate::options::AuthOptions;
 use crate::registry::Registry;
 use crate::reload::reload_channel;
@@ -39,7 +41,7 @@ pub struct Cli {
         global = true
     )]
     pub service_accounts: PathBuf,
-    /// The key directory (private.pem, public.pem, kid.txt, published/).
+    /// The key directory (private.pem, public.pem, kid.txt, manifest.json, published/).
     #[arg(
         long,
         env = "IRSFORGE_KEYS_DIR",
@@ -103,13 +105,27 @@ pub enum Command {
 /// `keys` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
-    /// Make a new active key; the previous public key stays in the JWKS.
-    Rotate,
-    /// Remove a previous key from the JWKS.
-    Retire {
-        /// The kid to retire (not the active one).
-        kid: String,
+    /// Stage a new signing key: every server on the key directory publishes it within 10 s
+    /// and signs with it 340 s later (the JWKS cache time and margins); prints its kid.
+    Rotate {
+        /// Sign with the new key at once (one server, or a compromised key): verifiers holding
+        /// an older JWKS refuse new tokens until they fetch it again. With a staged rotation
+        /// in progress, its key signs at once.
+        #[arg(long)]
+        now: bool,
     },
+    /// Remove an earlier key from the JWKS once no token it signed can be live
+    /// (auth.builtin.tokenTtlSeconds after it stopped signing, plus 90 s).
+    Retire {
+        /// The kid to retire (not the signing or the staged one).
+        kid: String,
+        /// Retire even though tokens it signed may be live; they stop verifying.
+        #[arg(long)]
+        now: bool,
+    },
+    /// Print the signing key, a staged key and when it signs, and the earlier keys with when
+    /// each may be retired.
+    Status,
 }
 
 /// What a command leaves for `main` to print on stdout.
@@ -129,19 +145,100 @@ pub async fn execute(cli: Cli) -> Result<Outcome, AuthError> {
         Some(Command::Check) => check(&cli).map(|report| Outcome {
             stdout: Some(report),
         }),
-        Some(Command::Keys(KeysCommand::Rotate)) => {
-            let rotation = keys::rotate(&cli.keys)?;
-            tracing::info!(event = "keys_rotated", kid = %rotation.active, previousKid = rotation.previous.as_deref().unwrap_or_default(), "new active key; restart or SIGHUP running servers");
-            Ok(Outcome {
-                stdout: Some(rotation.active),
-            })
-        }
-        Some(Command::Keys(KeysCommand::Retire { kid })) => {
-            keys::retire(&cli.keys, &kid)?;
-            tracing::info!(event = "keys_retired", kid = %kid, "key removed from the JWKS; restart or SIGHUP running servers");
-            Ok(Outcome::default())
+        Some(Command::Keys(command)) => {
+            keys_command(&cli.config, &cli.keys, command).map(|stdout| Outcome { stdout })
         }
     }
+}
+
+/// The `keys` commands; returns what to print.
+fn keys_command(
+    config_path: &Path,
+    keys_dir: &Path,
+    command: KeysCommand,
+) -> Result<Option<String>, AuthError> {
+    let directory = KeyDirectory::new(keys_dir);
+    match command {
+        KeysCommand::Rotate { now } => {
+            let activation = if now {
+                Activation::Now
+            } else {
+                Activation::After(keys::activation_delay(keys::DEFAULT_JWKS_MAX_AGE))
+            };
+            let rotation = directory.rotate(activation)?;
+            let not_before = keys::format_instant(rotation.not_before);
+            let previous = rotation.previous.as_deref().unwrap_or_default();
+            if now {
+                tracing::info!(event = "keys_rotated", kid = %rotation.kid, previousKid = previous, notBefore = %not_before, "new key signs now; every server on the directory switches within 10 s");
+            } else {
+                tracing::info!(event = "keys_rotated", kid = %rotation.kid, previousKid = previous, notBefore = %not_before, "new key published; every server on the directory publishes it within 10 s and signs with it from notBefore");
+            }
+            Ok(Some(rotation.kid))
+        }
+        KeysCommand::Retire { kid, now } => {
+            let check = if now {
+                RetireCheck::Now
+            } else {
+                RetireCheck::TokensExpired {
+                    token_ttl: token_ttl(config_path)?,
+                }
+            };
+            let retirement = directory.retire(&kid, check)?;
+            let signed_until = keys::format_instant(retirement.signed_until);
+            tracing::info!(event = "keys_retired", kid = %kid, signedUntil = %signed_until, "key removed from the JWKS; every server on the directory drops it within 10 s");
+            Ok(None)
+        }
+        KeysCommand::Status => {
+            let token_ttl = token_ttl(config_path)?;
+            let key_set = directory.load()?;
+            let now = SystemClock.unix_seconds();
+            Ok(Some(status_text(&key_set.schedule_at(now), now, token_ttl)))
+        }
+    }
+}
+
+/// `auth.builtin.tokenTtlSeconds`: how long a token signed by a key may outlive its signing.
+fn token_ttl(config_path: &Path) -> Result<Duration, AuthError> {
+    let config = load_config(config_path)?;
+    let builtin = config.auth.builtin().ok_or(AuthError::DemoProvider)?;
+    Ok(Duration::from_secs(builtin.token_ttl_seconds))
+}
+
+/// One line per key: what signs, what is staged, and when each earlier key may be retired.
+fn status_text(schedule: &Schedule, now: i64, token_ttl: Duration) -> String {
+    let in_seconds = |instant: i64| {
+        if instant > now {
+            format!(" (in {} s)", instant - now)
+        } else {
+            String::new()
+        }
+    };
+    let mut lines = vec![format!("signing  {}", schedule.active)];
+    if let Some((kid, not_before)) = &schedule.next {
+        lines.push(format!(
+            "staged   {kid}  signs from {}{}",
+            keys::format_instant(*not_before),
+            in_seconds(*not_before)
+        ));
+    }
+    let delay = i64::try_from(keys::retire_delay(token_ttl).as_secs()).unwrap_or(i64::MAX);
+    for (kid, signed_until) in &schedule.earlier {
+        let retirable = signed_until.saturating_add(delay);
+        let when = if retirable <= now {
+            "may be retired now".to_owned()
+        } else {
+            format!(
+                "may be retired from {}{}",
+                keys::format_instant(retirable),
+                in_seconds(retirable)
+            )
+        };
+        lines.push(format!(
+            "earlier  {kid}  signed until {}; {when}",
+            keys::format_instant(*signed_until)
+        ));
+    }
+    lines.join("\n")
 }
 
 fn load_config(path: &Path) -> Result<Config, AuthError> {
@@ -237,8 +334,14 @@ fn check(cli: &Cli) -> Result<String, AuthError> {
     registry.cross_check(&config, &cli.config, &cli.service_accounts)?;
     let keys = if cli.keys.join(keys::PRIVATE_KEY_FILE).exists() {
         let key_set = keys::load_existing(&cli.keys)?;
+        let staged = match key_set.pending() {
+            Some((kid, not_before)) => {
+                format!(", `{kid}` signs from {}", keys::format_instant(not_before))
+            }
+            None => String::new(),
+        };
         format!(
-            "active kid {}, {} published",
+            "active kid {}, {} published{staged}",
             key_set.active().kid(),
             key_set.published().len()
         )

@@ -29,8 +29,9 @@
 //! - [`registry`]: `service-accounts.yaml`, validated and cross-checked with `irsforge.yaml`;
 //!   verification with equal bcrypt work for known and unknown ids.
 //! - [`secret_hash`]: bcrypt hash syntax, `hash-secret`, and the 72-byte rule.
-//! - [`keys`]: the key directory (layout, atomic creation, rotation, retirement), RFC 7638
-//!   kids, the JWKS, and signing with aws-lc-rs.
+//! - [`keys`]: the key directory (layout, manifest, atomic creation, staged rotation,
+//!   retirement), RFC 7638 kids, the JWKS, and signing with aws-lc-rs; `key_watch`: the poll
+//!   that keeps a running server's key set in step with the directory, and its events.
 //! - `token`: the token endpoint: strict form parsing, client authentication, claims, minting.
 //! - `throttle`: failure throttling per source address and client id (GCRA, hand-written).
 //! - [`source_address`]: the TCP peer or, behind trusted proxies, the X-Forwarded-For hop.
@@ -60,6 +61,7 @@
 
 pub mod cli;
 pub mod error;
+mod key_watch;
 pub mod keys;
 mod metrics;
 pub mod options;

@@ -10,6 +10,7 @@ use std::time::Duration;
 use service_runtime::clock::{Clock, SystemClock};
 use shared_config::Config;
 
+use crate::keys::{DEFAULT_JWKS_MAX_AGE, DEFAULT_POLL_INTERVAL};
 use crate::reload::ReloadRequests;
 use crate::source_address::TrustedProxies;
 use crate::throttle::ThrottleLimits;
@@ -46,6 +47,13 @@ pub struct AuthOptions {
     pub clock: Arc<dyn Clock>,
     /// Where reload requests come from (the binary's SIGHUP; tests call the trigger directly).
     pub reload: Option<ReloadRequests>,
+    /// The JWKS `Cache-Control: max-age` (default 300 s, at most a day). Staged rotations
+    /// (`keys rotate`) wait for it; every server on one key directory must use the same.
+    pub jwks_max_age: Duration,
+    /// How often the key directory is read for changes (default 2 s, at most
+    /// [`crate::keys::MAX_NOTICE`], which staged rotations count on); `None` reads it only on
+    /// reload requests.
+    pub key_poll_interval: Option<Duration>,
 }
 
 impl AuthOptions {
@@ -70,6 +78,8 @@ impl AuthOptions {
             request_timeout: Some(Duration::from_secs(10)),
             clock: Arc::new(SystemClock),
             reload: None,
+            jwks_max_age: DEFAULT_JWKS_MAX_AGE,
+            key_poll_interval: Some(DEFAULT_POLL_INTERVAL),
         }
     }
 
@@ -105,6 +115,8 @@ impl std::fmt::Debug for AuthOptions {
             .field("throttle", &self.throttle)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("request_timeout", &self.request_timeout)
+            .field("jwks_max_age", &self.jwks_max_age)
+            .field("key_poll_interval", &self.key_poll_interval)
             .finish_non_exhaustive()
     }
 }

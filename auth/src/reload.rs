@@ -12,7 +12,8 @@ use tokio::sync::{mpsc, oneshot};
 pub struct ReloadOutcome {
     /// The number of accounts now in force, or why the new file was refused.
     pub registry: Result<usize, String>,
-    /// The published kids now in force (active first), or why the key set was refused.
+    /// The published kids now in force (the key that signed when the directory was written
+    /// first, then a staged key, then earlier keys), or why the key set was refused.
     pub keys: Result<Vec<String>, String>,
 }
 

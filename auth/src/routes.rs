@@ -11,25 +11,32 @@ use shared_config::Config;
 
 use crate::state::Shared;
 
-/// `GET /.well-known/jwks.json`: every published key (RFC 7517 §5). Cacheable for five
-/// minutes: a rotation publishes the new key before using it, and retiring happens well after.
+/// `GET /.well-known/jwks.json`: every published key (RFC 7517 §5). Cacheable for
+/// `AuthOptions::jwks_max_age` (five minutes): a staged rotation publishes the new key that
+/// long (and a margin) before signing with it, and retiring happens well after.
 pub(crate) async fn jwks(State(shared): State<Arc<Shared>>) -> Response {
     let body = shared
         .keys
         .read()
         .unwrap_or_else(|e| e.into_inner())
         .jwks_json();
-    json_response(body, "public, max-age=300")
+    json_response(body, shared.jwks_cache_control.clone())
 }
 
 /// `GET /.well-known/oauth-authorization-server` and `/.well-known/openid-configuration`.
 pub(crate) async fn metadata(State(shared): State<Arc<Shared>>) -> Response {
-    json_response(shared.metadata_json.clone(), "public, max-age=300")
+    json_response(
+        shared.metadata_json.clone(),
+        HeaderValue::from_static("public, max-age=300"),
+    )
 }
 
 /// `GET /auth/health`.
 pub(crate) async fn health(State(shared): State<Arc<Shared>>) -> Response {
-    json_response(shared.health_json.clone(), "no-store")
+    json_response(
+        shared.health_json.clone(),
+        HeaderValue::from_static("no-store"),
+    )
 }
 
 /// `GET /metrics`: Prometheus text exposition format 0.0.4.
@@ -42,17 +49,14 @@ pub(crate) async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
     response
 }
 
-fn json_response(body: Bytes, cache_control: &'static str) -> Response {
+fn json_response(body: Bytes, cache_control: HeaderValue) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(cache_control),
-    );
+    headers.insert(header::CACHE_CONTROL, cache_control);
     response
 }
 

@@ -17,7 +17,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::AuthError;
-use crate::keys::{self, KeyOrigin};
+use crate::key_watch::{self, KeyTracking};
 use crate::metrics::AuthMetrics;
 use crate::options::AuthOptions;
 use crate::registry::Registry;
@@ -65,20 +65,12 @@ impl AuthServer {
             &options.service_accounts_path,
             registry.ignored_keys(),
         );
-        let (key_set, origin) = keys::load_or_create(&options.keys_dir)?;
-        let kid = key_set.active().kid().to_owned();
-        let dir = options.keys_dir.display();
-        match origin {
-            KeyOrigin::Created => {
-                tracing::info!(event = "keys_created", kid = %kid, dir = %dir, "signing key created")
-            }
-            KeyOrigin::Loaded => {
-                tracing::info!(event = "keys_loaded", kid = %kid, dir = %dir, published = key_set.published().len(), "signing keys loaded")
-            }
-            KeyOrigin::Repaired => {
-                tracing::warn!(event = "keys_repaired", kid = %kid, dir = %dir, "public.pem and kid.txt rewritten from private.pem")
-            }
-        }
+        let key_set = key_watch::load_at_start(
+            &options.keys_dir,
+            &options.clock,
+            options.jwks_max_age,
+            options.key_poll_interval,
+        )?;
         let pool = VerificationPool::start(
             options.bcrypt_workers,
             options.bcrypt_queue,
@@ -101,6 +93,9 @@ impl AuthServer {
             registry_path: options.service_accounts_path,
             keys_dir: options.keys_dir,
             registry: RwLock::new(Arc::new(registry)),
+            key_tracking: KeyTracking::new(&key_set),
+            key_poll_interval: options.key_poll_interval,
+            jwks_cache_control: key_watch::jwks_cache_control(options.jwks_max_age),
             keys: RwLock::new(Arc::new(key_set)),
             accounts,
             settings: Arc::new(settings),
@@ -156,6 +151,13 @@ impl AuthServer {
         tracker.spawn(metrics_upkeep(Arc::clone(&shared), cancel.clone()));
         if let Some(requests) = reload {
             tracker.spawn(serve_reloads(Arc::clone(&shared), requests, cancel.clone()));
+        }
+        if let Some(interval) = shared.key_poll_interval {
+            tracker.spawn(key_watch::watch(
+                Arc::clone(&shared),
+                interval,
+                cancel.clone(),
+            ));
         }
         tracing::info!(
             event = "auth_started",

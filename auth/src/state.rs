@@ -6,14 +6,17 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
 use axum::body::Bytes;
+use axum::http::HeaderValue;
 use service_runtime::clock::Clock;
 use service_runtime::report::Chain;
 use shared_config::{Config, ServiceAccount};
 
-use crate::keys::{self, KeySet};
+use crate::key_watch::KeyTracking;
+use crate::keys::KeySet;
 use crate::metrics::AuthMetrics;
 use crate::registry::Registry;
 use crate::reload::ReloadOutcome;
@@ -30,6 +33,12 @@ pub(crate) struct Shared {
     pub(crate) keys_dir: PathBuf,
     pub(crate) registry: RwLock<Arc<Registry>>,
     pub(crate) keys: RwLock<Arc<KeySet>>,
+    /// What key reloads remember between runs (see `key_watch`).
+    pub(crate) key_tracking: Mutex<KeyTracking>,
+    /// How often the key directory is polled; `None`: only on reload requests.
+    pub(crate) key_poll_interval: Option<Duration>,
+    /// `Cache-Control` of the JWKS.
+    pub(crate) jwks_cache_control: HeaderValue,
     /// `auth.serviceAccounts` by id: what each account's tokens grant.
     pub(crate) accounts: HashMap<String, ServiceAccount>,
     pub(crate) settings: Arc<TokenSettings>,
@@ -43,8 +52,9 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    /// Re-reads `service-accounts.yaml` and the key directory; each part that fails keeps
-    /// what is in force and logs why. Blocking file I/O: call it from a blocking context.
+    /// Re-reads `service-accounts.yaml` and the key directory (`Shared::reload_keys`); each
+    /// part that fails keeps what is in force and logs why. Blocking file I/O: call it from a
+    /// blocking context.
     pub(crate) fn reload(&self) -> ReloadOutcome {
         let registry = Registry::load(&self.registry_path).and_then(|registry| {
             registry.cross_check(&self.config, &self.config_path, &self.registry_path)?;
@@ -66,23 +76,7 @@ impl Shared {
                 Err(error.to_string())
             }
         };
-        let keys = match keys::load_existing(&self.keys_dir) {
-            Ok(key_set) => {
-                let kids: Vec<String> = key_set
-                    .published()
-                    .iter()
-                    .map(|jwk| jwk.kid.clone())
-                    .collect();
-                let active_kid = key_set.active().kid().to_owned();
-                *self.keys.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(key_set);
-                tracing::info!(event = "keys_reloaded", activeKid = %active_kid, published = ?kids, "key set reloaded");
-                Ok(kids)
-            }
-            Err(error) => {
-                tracing::error!(event = "keys_reload_failed", dir = %self.keys_dir.display(), error = %Chain(&error), "key set refused; the previous one stays in force");
-                Err(error.to_string())
-            }
-        };
+        let keys = self.reload_keys();
         ReloadOutcome { registry, keys }
     }
 }

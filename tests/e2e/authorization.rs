@@ -68,7 +68,10 @@ async fn key_rotation_in_auth_reaches_the_ledger_through_the_jwks() {
     let old = access_token(&stack, "mark-publisher").await;
     assert_eq!(query_csas(&stack, &old).await.0, 200);
 
-    let rotation = auth::keys::rotate(&stack.workdir.keys_dir()).unwrap();
+    // An immediate rotation: the participant meets the new kid before its cached JWKS expires.
+    let rotation = auth::keys::KeyDirectory::new(stack.workdir.keys_dir())
+        .rotate(auth::keys::Activation::Now)
+        .unwrap();
     let outcome = stack.auth.as_ref().unwrap().reload().await.unwrap();
     let kids = outcome.keys.unwrap();
     assert_eq!(

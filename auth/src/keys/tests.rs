@@ -1,6 +1,9 @@
 use std::os::unix::fs::PermissionsExt;
 
-use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, RsaSubjectPublicKey, UnparsedPublicKey};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::*;
 
@@ -91,43 +94,48 @@ fn signatures_verify_with_the_published_key() {
 }
 
 #[test]
-fn rotation_keeps_the_previous_key_published_until_retired() {
+fn an_immediate_rotation_keeps_the_previous_key_published_until_retired() {
     let dir = tempfile::tempdir().unwrap();
-    let (first, _) = load_or_create(dir.path()).unwrap();
+    let keys = KeyDirectory::new(dir.path());
+    let (first, _) = keys.load_or_create().unwrap();
     let first_kid = first.active().kid().to_owned();
-    let rotation = rotate(dir.path()).unwrap();
+    let rotation = keys.rotate(Activation::Now).unwrap();
     assert_eq!(rotation.previous.as_deref(), Some(first_kid.as_str()));
-    let after = load_existing(dir.path()).unwrap();
-    assert_eq!(after.active().kid(), rotation.active);
-    let kids: Vec<&str> = after
-        .published()
-        .iter()
-        .map(|jwk| jwk.kid.as_str())
-        .collect();
-    assert_eq!(kids, [rotation.active.as_str(), first_kid.as_str()]);
+    let after = keys.load().unwrap();
+    assert_eq!(after.active().kid(), rotation.kid);
+    assert_eq!(kid_file(dir.path()), rotation.kid);
+    assert!(!dir.path().join(NEXT_KEY_FILE).exists());
+    assert_eq!(
+        after.published_kids(),
+        [rotation.kid.clone(), first_kid.clone()]
+    );
     assert_eq!(after.published()[1], first.published()[0]);
 
-    let refused = retire(dir.path(), &rotation.active)
+    let refused = keys
+        .retire(&rotation.kid, RetireCheck::Now)
         .unwrap_err()
         .to_string();
     assert!(refused.contains("is the active key"), "{refused}");
-    let unknown = retire(dir.path(), "nope").unwrap_err().to_string();
+    let unknown = keys
+        .retire("nope", RetireCheck::Now)
+        .unwrap_err()
+        .to_string();
     assert!(unknown.contains("no published key"), "{unknown}");
     assert!(
-        retire(dir.path(), "../private")
+        keys.retire("../private", RetireCheck::Now)
             .unwrap_err()
             .to_string()
             .contains("not a key id")
     );
 
-    retire(dir.path(), &first_kid).unwrap();
-    let kids: Vec<String> = load_existing(dir.path())
-        .unwrap()
-        .published()
-        .iter()
-        .map(|jwk| jwk.kid.clone())
-        .collect();
-    assert_eq!(kids, [rotation.active]);
+    keys.retire(&first_kid, RetireCheck::Now).unwrap();
+    assert_eq!(keys.load().unwrap().published_kids(), [rotation.kid]);
+    assert!(
+        !dir.path()
+            .join(PUBLISHED_DIR)
+            .join(format!("{first_kid}.pem"))
+            .exists()
+    );
 }
 
 #[test]
@@ -177,14 +185,19 @@ fn a_missing_or_mismatched_public_key_is_repaired_from_the_private_key() {
     assert_eq!(kid_file(dir.path()), created.active().kid());
 }
 
+/// Writes a private key file as an operator would: readable by its owner only.
+fn write_private(path: &Path, contents: impl AsRef<[u8]>) {
+    std::fs::write(path, contents).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
 #[test]
 fn unusable_key_files_are_refused_with_the_file_named() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join(PRIVATE_KEY_FILE),
+    write_private(
+        &dir.path().join(PRIVATE_KEY_FILE),
         "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
-    )
-    .unwrap();
+    );
     let error = load_or_create(dir.path()).unwrap_err().to_string();
     assert!(
         error.contains("private.pem") && error.contains("found CERTIFICATE"),
@@ -226,4 +239,79 @@ fn concurrent_creation_on_an_empty_directory_ends_with_one_key_set() {
     assert!(kids.iter().all(|kid| *kid == kids[0]), "{kids:?}");
     assert_eq!(kid_file(&keys_dir), kids[0]);
     assert_eq!(load_existing(&keys_dir).unwrap().published().len(), 1);
+}
+
+#[test]
+fn a_private_key_open_to_group_or_others_is_refused_at_start_up_and_on_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    load_or_create(dir.path()).unwrap();
+    let private = dir.path().join(PRIVATE_KEY_FILE);
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o644)).unwrap();
+    for error in [
+        load_or_create(dir.path()).unwrap_err().to_string(),
+        load_existing(dir.path()).unwrap_err().to_string(),
+    ] {
+        assert_eq!(
+            error,
+            format!(
+                "{}: mode 0644 lets group or others read the private key; run `chmod 600 {}`",
+                private.display(),
+                private.display()
+            )
+        );
+    }
+    // Nothing was rewritten: the file and its mode are the operator's to fix.
+    let mode = std::fs::metadata(&private).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o644);
+}
+
+#[test]
+fn a_directory_of_links_loads_as_a_mounted_secret_does() {
+    // A Kubernetes Secret volume: every name is a link into a `..data` directory.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("..data");
+    let (created, _) = load_or_create(&data).unwrap();
+    let keys_dir = dir.path().join("keys");
+    std::fs::create_dir(&keys_dir).unwrap();
+    for file in [PRIVATE_KEY_FILE, PUBLIC_KEY_FILE, KID_FILE] {
+        std::os::unix::fs::symlink(data.join(file), keys_dir.join(file)).unwrap();
+    }
+    let (loaded, origin) = load_or_create(&keys_dir).unwrap();
+    assert_eq!(origin, KeyOrigin::Loaded);
+    assert_eq!(loaded.published(), created.published());
+    assert!(
+        keys_dir
+            .join(PRIVATE_KEY_FILE)
+            .symlink_metadata()
+            .unwrap()
+            .is_symlink()
+    );
+}
+
+#[test]
+fn the_published_directory_is_bounded_without_a_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    load_or_create(dir.path()).unwrap();
+    let public = std::fs::read_to_string(dir.path().join(PUBLIC_KEY_FILE)).unwrap();
+    let published = dir.path().join(PUBLISHED_DIR);
+    std::fs::create_dir(&published).unwrap();
+    // The same public key under other kids: the bound is on the count, not the keys.
+    for i in 0..MAX_PUBLISHED_KEYS - 1 {
+        std::fs::write(published.join(format!("k{i:02}.pem")), &public).unwrap();
+    }
+    assert_eq!(
+        load_existing(dir.path()).unwrap().published().len(),
+        MAX_PUBLISHED_KEYS
+    );
+    std::fs::write(published.join("k99.pem"), &public).unwrap();
+    let error = load_existing(dir.path()).unwrap_err().to_string();
+    assert!(error.contains("more than 32 keys"), "{error}");
+    for i in 0..MAX_PUBLISHED_KEYS {
+        std::fs::remove_file(published.join(format!("k{i:02}.pem"))).ok();
+    }
+    for i in 0..read::MAX_LISTING + 1 {
+        std::fs::write(published.join(format!(".junk{i}")), "").unwrap();
+    }
+    let error = load_existing(dir.path()).unwrap_err().to_string();
+    assert!(error.contains("more than 256 entries"), "{error}");
 }

@@ -1,6 +1,6 @@
 //! The real `irsforge-auth` binary: start-up failures, the demo profile, `check`,
-//! `hash-secret`, `keys`, signals and concurrent key creation. Its log lines are
-//! `binary_logs`'s.
+//! `hash-secret`, signals and concurrent key creation. Its log lines are `binary_logs`'s, its
+//! `keys` commands `binary_keys`'s.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -332,42 +332,6 @@ fn hash_secret_refuses_secrets_bcrypt_would_truncate() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr_line(&output).contains("at most 72 bytes"));
     assert!(output.stdout.is_empty());
-}
-
-#[test]
-fn keys_rotate_and_retire_from_the_command_line() {
-    let fixture = Fixture::new();
-    let old_kid = std::fs::read_to_string(fixture.keys_dir.join("kid.txt"))
-        .unwrap()
-        .trim()
-        .to_owned();
-    let mut rotate = command(&fixture);
-    rotate.args(["keys", "rotate"]);
-    let output = run_to_end(rotate);
-    assert_eq!(output.status.code(), Some(0));
-    let new_kid = String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .last()
-        .unwrap()
-        .to_owned();
-    assert_ne!(new_kid, old_kid);
-
-    let mut retire_active = command(&fixture);
-    retire_active.args(["keys", "retire", &new_kid]);
-    let output = run_to_end(retire_active);
-    assert_eq!(output.status.code(), Some(1));
-    assert!(stderr_line(&output).contains("is the active key"));
-
-    let mut retire_old = command(&fixture);
-    retire_old.args(["keys", "retire", &old_kid]);
-    assert_eq!(run_to_end(retire_old).status.code(), Some(0));
-    assert!(
-        !fixture
-            .keys_dir
-            .join("published")
-            .join(format!("{old_kid}.pem"))
-            .exists()
-    );
 }
 
 /// A running binary whose stdout lines are collected as they come.

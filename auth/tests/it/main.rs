@@ -2,13 +2,16 @@
 //! and the real `irsforge-auth` binary for start-up, commands and logs.
 
 mod binary;
+mod binary_keys;
 mod binary_logs;
 mod claims;
 mod hostile_input;
+mod key_poll;
 mod oauth2_client;
 mod platform_files;
 mod published;
 mod reload;
+mod replicas;
 mod rotation;
 mod shedding;
 mod support;

@@ -1,6 +1,8 @@
 //! Key rotation: tokens of the previous and the new key both verify against the served JWKS
 //! until the previous key is retired.
 
+use auth::keys::{Activation, KeyDirectory, RetireCheck};
+
 use crate::support::*;
 
 fn kids(jwks: &jsonwebtoken::jwk::JwkSet) -> Vec<String> {
@@ -20,12 +22,14 @@ async fn old_and_new_kids_verify_until_the_old_one_is_retired() {
         .kid
         .unwrap();
 
-    let rotation = auth::keys::rotate(&fixture.keys_dir).unwrap();
+    let rotation = KeyDirectory::new(&fixture.keys_dir)
+        .rotate(Activation::Now)
+        .unwrap();
     assert_eq!(rotation.previous.as_deref(), Some(old_kid.as_str()));
     let outcome = server.reload.reload().await.unwrap();
     assert_eq!(
         outcome.keys,
-        Ok(vec![rotation.active.clone(), old_kid.clone()])
+        Ok(vec![rotation.kid.clone(), old_kid.clone()])
     );
 
     let new_token = server.token(SCHEDULER, SCHEDULER_SECRET).await;
@@ -33,15 +37,19 @@ async fn old_and_new_kids_verify_until_the_old_one_is_retired() {
         .unwrap()
         .kid
         .unwrap();
-    assert_eq!(new_kid, rotation.active);
+    assert_eq!(new_kid, rotation.kid);
     let jwks = server.jwks().await;
     assert_eq!(kids(&jwks), [new_kid.clone(), old_kid.clone()]);
     verify(&old_token, &jwks).unwrap();
     verify(&new_token, &jwks).unwrap();
 
-    let refused = auth::keys::retire(&fixture.keys_dir, &new_kid).unwrap_err();
+    let refused = KeyDirectory::new(&fixture.keys_dir)
+        .retire(&new_kid, RetireCheck::Now)
+        .unwrap_err();
     assert!(refused.to_string().contains("is the active key"));
-    auth::keys::retire(&fixture.keys_dir, &old_kid).unwrap();
+    KeyDirectory::new(&fixture.keys_dir)
+        .retire(&old_kid, RetireCheck::Now)
+        .unwrap();
     server.reload.reload().await.unwrap().keys.unwrap();
     let jwks = server.jwks().await;
     assert_eq!(kids(&jwks), [new_kid]);
@@ -61,9 +69,11 @@ async fn a_restart_after_rotation_publishes_both_keys() {
         .unwrap()
         .trim()
         .to_owned();
-    let rotation = auth::keys::rotate(&fixture.keys_dir).unwrap();
+    let rotation = KeyDirectory::new(&fixture.keys_dir)
+        .rotate(Activation::Now)
+        .unwrap();
     let server = TestServer::start(fixture.options()).await;
-    assert_eq!(kids(&server.jwks().await), [rotation.active, old_kid]);
+    assert_eq!(kids(&server.jwks().await), [rotation.kid, old_kid]);
     server.stop().await;
 }
 
