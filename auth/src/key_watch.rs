@@ -10,7 +10,7 @@
 //! reads again. inotify is not used: it sees nothing on NFS, and a Kubernetes Secret update is
 //! a swap of a symbolic link above the files. The watcher also wakes at a staged key's
 //! activation to log `key_activated`; the switch itself needs no wake-up (see
-//! [`crate::keys::KeySet::active`]). SIGHUP goes through [`Shared::reload_keys`], which always
+//! [`crate::keys::KeySet::active`]). SIGHUP goes through [`ServiceState::reload_keys`], which always
 //! reads, parses and logs.
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::AuthError;
 use crate::keys::{Digest, KeyDirectory, KeyOrigin, KeySet, MAX_NOTICE, format_instant};
-use crate::state::Shared;
+use crate::state::ServiceState;
 
 /// The longest JWKS `max-age` accepted: a day.
 const MAX_JWKS_MAX_AGE: Duration = Duration::from_secs(86_400);
@@ -112,7 +112,7 @@ fn pending_fields(key_set: &KeySet) -> (Option<String>, Option<String>) {
     }
 }
 
-impl Shared {
+impl ServiceState {
     fn key_directory(&self) -> KeyDirectory {
         KeyDirectory::new(&self.keys_dir).with_clock(Arc::clone(&self.clock))
     }
@@ -229,7 +229,11 @@ fn announce_activation(tracking: &mut KeyTracking, active: &str) {
 }
 
 /// Polls the key directory every `interval` until cancelled.
-pub(crate) async fn watch(shared: Arc<Shared>, interval: Duration, cancel: CancellationToken) {
+pub(crate) async fn watch(
+    shared: Arc<ServiceState>,
+    interval: Duration,
+    cancel: CancellationToken,
+) {
     let mut next_poll = tokio::time::Instant::now() + interval;
     loop {
         let wake = match shared.until_activation() {

@@ -1,4 +1,4 @@
-//! `auth`: the token service `irsforge-auth` (SPEC §4). Service accounts authenticate with the
+//! `auth`: the token service `irsforge-auth` (its reference: `auth/README.md`). Service accounts authenticate with the
 //! OAuth2 client-credentials grant (RFC 6749 §4.4) and receive RS256 ledger JWTs that Canton
 //! participants verify against this service's JWKS.
 //!
@@ -57,7 +57,8 @@
 //!   that answer health and JWKS preempt them the moment they wake, and bcrypt uses whatever
 //!   is left. On a host busy with other work this starves token issuance (the endpoint sheds
 //!   with 503) rather than health and JWKS; `AuthOptions::bcrypt_nice = 0` opts out.
-//! - **No revocation.** Tokens are short-lived by design; SPEC §4.
+//! - **No revocation.** Tokens are short-lived by design (`auth.builtin.tokenTtlSeconds`, 900 s by default):
+//!   a leaked token is useful for minutes, and a removed account gets no new one.
 
 pub mod cli;
 pub mod error;

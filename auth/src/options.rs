@@ -58,7 +58,7 @@ pub struct AuthOptions {
 
 impl AuthOptions {
     /// Options with every default: the given config and paths, one bcrypt worker per core,
-    /// throttling at SPEC §4's defaults, no trusted proxies, the system clock, no reload source.
+    /// throttling at its defaults (60 failures a minute per address, 30 per client id), no trusted proxies, the system clock, no reload source.
     pub fn new(
         config: Config,
         service_accounts_path: impl Into<PathBuf>,

@@ -9,12 +9,12 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use shared_config::Config;
 
-use crate::state::Shared;
+use crate::state::ServiceState;
 
 /// `GET /.well-known/jwks.json`: every published key (RFC 7517 §5). Cacheable for
 /// `AuthOptions::jwks_max_age` (five minutes): a staged rotation publishes the new key that
 /// long (and a margin) before signing with it, and retiring happens well after.
-pub(crate) async fn jwks(State(shared): State<Arc<Shared>>) -> Response {
+pub(crate) async fn jwks(State(shared): State<Arc<ServiceState>>) -> Response {
     let body = shared
         .keys
         .read()
@@ -24,7 +24,7 @@ pub(crate) async fn jwks(State(shared): State<Arc<Shared>>) -> Response {
 }
 
 /// `GET /.well-known/oauth-authorization-server` and `/.well-known/openid-configuration`.
-pub(crate) async fn metadata(State(shared): State<Arc<Shared>>) -> Response {
+pub(crate) async fn metadata(State(shared): State<Arc<ServiceState>>) -> Response {
     json_response(
         shared.metadata_json.clone(),
         HeaderValue::from_static("public, max-age=300"),
@@ -32,7 +32,7 @@ pub(crate) async fn metadata(State(shared): State<Arc<Shared>>) -> Response {
 }
 
 /// `GET /auth/health`.
-pub(crate) async fn health(State(shared): State<Arc<Shared>>) -> Response {
+pub(crate) async fn health(State(shared): State<Arc<ServiceState>>) -> Response {
     json_response(
         shared.health_json.clone(),
         HeaderValue::from_static("no-store"),
@@ -40,7 +40,7 @@ pub(crate) async fn health(State(shared): State<Arc<Shared>>) -> Response {
 }
 
 /// `GET /metrics`: Prometheus text exposition format 0.0.4.
-pub(crate) async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
+pub(crate) async fn metrics(State(shared): State<Arc<ServiceState>>) -> Response {
     let mut response = shared.metrics.render().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -1,4 +1,4 @@
-//! Start-up and serving: [`AuthServer::prepare`] does SPEC §4's start-up checks in order,
+//! Start-up and serving: [`AuthServer::prepare`] does the start-up checks in order (`auth/README.md`, "Start-up order"),
 //! [`AuthServer::serve`] serves on a bound listener until shutdown, and [`run`] does both.
 
 use std::collections::HashMap;
@@ -23,7 +23,7 @@ use crate::options::AuthOptions;
 use crate::registry::Registry;
 use crate::reload::ReloadRequests;
 use crate::routes;
-use crate::state::Shared;
+use crate::state::ServiceState;
 use crate::throttle::Throttle;
 use crate::token::{self, TokenSettings};
 use crate::verification_pool::VerificationPool;
@@ -35,13 +35,13 @@ pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 
 /// A server that passed its start-up checks and holds its keys, ready to serve.
 pub struct AuthServer {
-    shared: Arc<Shared>,
+    shared: Arc<ServiceState>,
     reload: Option<ReloadRequests>,
     request_timeout: Option<Duration>,
 }
 
 impl AuthServer {
-    /// SPEC §4's start-up after the config is loaded, in order: refuse the demo provider;
+    /// The start-up after the config is loaded, in order: refuse the demo provider;
     /// load and validate `service-accounts.yaml`; cross-check it with `auth.serviceAccounts`;
     /// load or create the signing keys; start the bcrypt workers. Blocking (file I/O, maybe key
     /// generation): call it before serving or through `spawn_blocking`.
@@ -86,7 +86,7 @@ impl AuthServer {
             .iter()
             .map(|account| (account.id.clone(), account.clone()))
             .collect();
-        let shared = Shared {
+        let shared = ServiceState {
             health_json: routes::health_document(&config),
             metadata_json: routes::metadata_document(&config, &issuer),
             config_path: options.config_path,
@@ -185,7 +185,7 @@ impl AuthServer {
     }
 }
 
-fn build_router(shared: Arc<Shared>, request_timeout: Option<Duration>) -> Router {
+fn build_router(shared: Arc<ServiceState>, request_timeout: Option<Duration>) -> Router {
     let trace = TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
         let path = request
             .extensions()
@@ -250,7 +250,7 @@ async fn cancel_on(shutdown: impl Future<Output = ()>, cancel: CancellationToken
     }
 }
 
-async fn metrics_upkeep(shared: Arc<Shared>, cancel: CancellationToken) {
+async fn metrics_upkeep(shared: Arc<ServiceState>, cancel: CancellationToken) {
     let mut interval = tokio::time::interval(Duration::from_secs(5));
     loop {
         tokio::select! {
@@ -261,7 +261,7 @@ async fn metrics_upkeep(shared: Arc<Shared>, cancel: CancellationToken) {
 }
 
 async fn serve_reloads(
-    shared: Arc<Shared>,
+    shared: Arc<ServiceState>,
     mut requests: ReloadRequests,
     cancel: CancellationToken,
 ) {

@@ -25,8 +25,8 @@ use crate::throttle::Throttle;
 use crate::token::TokenSettings;
 use crate::verification_pool::VerificationPool;
 
-/// Shared by every request of one server.
-pub(crate) struct Shared {
+/// What every request of one server reads: config, registry, keys, throttle, metrics.
+pub(crate) struct ServiceState {
     pub(crate) config: Config,
     pub(crate) config_path: PathBuf,
     pub(crate) registry_path: PathBuf,
@@ -51,8 +51,8 @@ pub(crate) struct Shared {
     pub(crate) trusted_proxies: TrustedProxies,
 }
 
-impl Shared {
-    /// Re-reads `service-accounts.yaml` and the key directory (`Shared::reload_keys`); each
+impl ServiceState {
+    /// Re-reads `service-accounts.yaml` and the key directory (`ServiceState::reload_keys`); each
     /// part that fails keeps what is in force and logs why. Blocking file I/O: call it from a
     /// blocking context.
     pub(crate) fn reload(&self) -> ReloadOutcome {

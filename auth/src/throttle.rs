@@ -1,5 +1,5 @@
-//! Throttling of repeated failed attempts, per source address and per client id (SPEC §4:
-//! 60 and 30 failures a minute by default; 0 turns one off).
+//! Throttling of repeated failed attempts, per source address and per client id
+//! (60 and 30 failures a minute by default; 0 turns one off).
 //!
 //! Each key is a GCRA cell (the algorithm `governor` implements): a failure pushes the key's
 //! "theoretical arrival time" one emission interval (`60 s / limit`) into the future, and a key

@@ -12,7 +12,7 @@
 //!   the encoding RFC 6749 §2.3.1 prescribes;
 //! - `@basic-raw: <bytes>` / `@basic-nopad: <bytes>`: `Authorization: Basic base64(bytes)` with
 //!   or without padding, so the fuzzer controls the percent-encoding inside;
-//! - `@throttle:` serves the request from the server with SPEC §4's default throttling (the
+//! - `@throttle:` serves the request from the server with the default throttling (the
 //!   other server has throttling off, so failures never hide the later checks).
 //!
 //! Both servers trust the proxy `127.0.0.1`, the peer of every request, so `X-Forwarded-For`

@@ -3,7 +3,7 @@
 //!
 //! `form_urlencoded::parse` is lenient by design: it keeps a malformed `%` escape as literal
 //! text and replaces invalid UTF-8 with U+FFFD. A token endpoint must refuse such bodies
-//! (SPEC §4) rather than authenticate with a secret the client never sent, so decoding is
+//! (`invalid_request`) rather than authenticate with a secret the client never sent, so decoding is
 //! done here, strictly; `form_urlencoded` is still what clients and tests encode with.
 
 /// Why a form body or component was refused.

@@ -1,4 +1,4 @@
-//! Minting the ledger JWT (SPEC §4): claims from `auth.serviceAccounts` and `auth.builtin`,
+//! Minting the ledger JWT (the claims are listed in `auth/README.md`, "Routes"): claims from `auth.serviceAccounts` and `auth.builtin`,
 //! signed RS256 by the active key.
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
@@ -50,7 +50,7 @@ impl TokenSettings {
         })
     }
 
-    /// Claims per SPEC §4: `iss`, `sub` = `service:<id>`, `iat`, `exp` = iat + TTL, a random
+    /// The claims: `iss`, `sub` = `service:<id>`, `iat`, `exp` = iat + TTL, a random
     /// `jti`, and the ledger API object with actAs/readAs copied verbatim.
     pub(crate) fn claims(
         &self,

@@ -25,19 +25,19 @@ pub use request::MAX_BODY_BYTES;
 
 use crate::error::AuthError;
 use crate::metrics::InFlight;
-use crate::state::Shared;
+use crate::state::ServiceState;
 use mint::MintedToken;
 use request::{ClientCredentials, TokenRequest, read_token_request};
 
 /// What the throttle and the log know about a request, filled in as the checks proceed.
 #[derive(Default)]
-struct Attempt {
+struct RequestFacts {
     client_id: Option<String>,
 }
 
 /// The handler.
 pub(crate) async fn token_endpoint(
-    State(shared): State<Arc<Shared>>,
+    State(shared): State<Arc<ServiceState>>,
     request: Request,
 ) -> Response {
     let _in_flight = InFlight::enter(&shared.metrics.in_flight);
@@ -47,12 +47,12 @@ pub(crate) async fn token_endpoint(
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
     let (parts, body) = request.into_parts();
     let source = shared.trusted_proxies.source_address(peer, &parts.headers);
-    let mut attempt = Attempt::default();
+    let mut facts = RequestFacts::default();
     let outcome = async {
         let request = read_token_request(&parts.headers, body).await?;
         check_grant_type(&request)?;
         let used_basic = request.used_basic;
-        let credentials = require_credentials(request, &mut attempt)?;
+        let credentials = require_credentials(request, &mut facts)?;
         check_throttle(&shared, source, &credentials)?;
         verify_and_mint(&shared, source, credentials, used_basic).await
     }
@@ -62,7 +62,7 @@ pub(crate) async fn token_endpoint(
             shared.metrics.count_outcome("issued");
             tracing::info!(
                 event = "token_issued",
-                accountId = attempt.client_id.as_deref().unwrap_or_default(),
+                accountId = facts.client_id.as_deref().unwrap_or_default(),
                 kid = %kid,
                 jti = %minted.jti,
                 exp = minted.exp,
@@ -73,7 +73,7 @@ pub(crate) async fn token_endpoint(
         Err(error) => {
             let reason = error.reason();
             shared.metrics.count_outcome(reason);
-            let client_id = attempt.client_id.as_deref().unwrap_or_default();
+            let client_id = facts.client_id.as_deref().unwrap_or_default();
             if matches!(error, AuthError::Internal(_)) {
                 tracing::error!(event = "token_request_failed", reason, clientId = client_id, source = %source, error = %Chain(&error), "token request failed");
             } else {
@@ -97,18 +97,18 @@ fn check_grant_type(request: &TokenRequest) -> Result<(), AuthError> {
 /// `invalid_client` with a Basic challenge inviting them.
 fn require_credentials(
     request: TokenRequest,
-    attempt: &mut Attempt,
+    facts: &mut RequestFacts,
 ) -> Result<ClientCredentials, AuthError> {
     let credentials = request
         .credentials
         .ok_or(AuthError::InvalidClient { challenge: true })?;
-    attempt.client_id = Some(credentials.client_id.clone());
+    facts.client_id = Some(credentials.client_id.clone());
     Ok(credentials)
 }
 
 /// Refuses, before any bcrypt work, an address or client id with too many recent failures.
 fn check_throttle(
-    shared: &Shared,
+    shared: &ServiceState,
     source: IpAddr,
     credentials: &ClientCredentials,
 ) -> Result<(), AuthError> {
@@ -123,7 +123,7 @@ fn check_throttle(
 
 /// Verifies the secret and mints on the bcrypt pool; sheds with 503 when its queue is full.
 async fn verify_and_mint(
-    shared: &Shared,
+    shared: &ServiceState,
     source: IpAddr,
     credentials: ClientCredentials,
     used_basic: bool,

@@ -14,7 +14,8 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use super::form::{FormError, decode_component, parse_pairs};
 use crate::error::AuthError;
 
-/// Bodies larger than this are refused with 413 (SPEC §4); a real request is under 200 bytes.
+/// Bodies larger than this are refused with 413 `invalid_request`; a real request is under
+/// 200 bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// RFC 7617 §2 uses standard base64; padding is accepted whether present or not because

@@ -1,4 +1,4 @@
-//! The minted ledger JWT (SPEC §4), checked by decoding it independently.
+//! The minted ledger JWT, checked by decoding it independently.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -21,10 +21,10 @@ use super::clock::LeaseClock;
 /// Whether this replica may act. Cheap to clone; all clones share the state.
 #[derive(Clone)]
 pub struct Leadership {
-    shared: Option<Arc<Shared>>,
+    shared: Option<Arc<LeaseState>>,
 }
 
-struct Shared {
+struct LeaseState {
     clock: Arc<dyn LeaseClock>,
     /// Lease-clock nanoseconds until which acting is allowed; 0 when not the leader.
     valid_until: AtomicU64,
@@ -55,7 +55,7 @@ impl Leadership {
     /// A replica under a lease, not (yet) the leader.
     pub fn leased(clock: Arc<dyn LeaseClock>) -> Self {
         Self {
-            shared: Some(Arc::new(Shared {
+            shared: Some(Arc::new(LeaseState {
                 clock,
                 valid_until: AtomicU64::new(0),
                 database_failures: AtomicU64::new(0),
