@@ -74,3 +74,79 @@ async fn requests_beyond_the_queue_are_shed_with_503_and_retry_after() {
     )));
     server.stop().await;
 }
+
+/// Clients that resend at once whatever `Retry-After` says: each shed answer comes no earlier
+/// than a second after its request, so a connection gets at most one a second, and nothing
+/// shed ever ran bcrypt. Paused clock, router driven in-process.
+#[tokio::test(start_paused = true)]
+async fn a_client_ignoring_retry_after_gets_at_most_one_shed_answer_a_second() {
+    use std::net::SocketAddr;
+
+    use axum::body::Body;
+    use axum::extract::ConnectInfo;
+    use axum::http::Request;
+    use tokio::time::{Duration, Instant};
+    use tower::ServiceExt;
+
+    let fixture = Fixture::new();
+    let slow_hash = auth::secret_hash::hash_secret(b"slow-secret", 10)
+        .unwrap()
+        .to_string();
+    fixture.write_registry(&format!(
+        "accounts:\n  - id: mark-publisher\n    clientSecretHash: \"{}\"\n  - id: scheduler\n    clientSecretHash: \"{slow_hash}\"\n",
+        hash(MARK_PUBLISHER_SECRET)
+    ));
+    let mut options = fixture.options();
+    options.bcrypt_workers = 1;
+    options.bcrypt_queue = 1;
+    options.request_timeout = None;
+    options.credential_cache_size = 0;
+    options.throttle.per_address_per_minute = 0;
+    options.throttle.per_client_per_minute = 0;
+    let router = auth::AuthServer::prepare(options).unwrap().router();
+    let mut connections = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let router = router.clone();
+        connections.spawn(async move {
+            let begun = Instant::now();
+            let mut shed = 0u32;
+            for _ in 0..6 {
+                let body =
+                    "grant_type=client_credentials&client_id=scheduler&client_secret=slow-secret";
+                let mut request = Request::post("/auth/oauth/token")
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(Body::from(body))
+                    .unwrap();
+                request
+                    .extensions_mut()
+                    .insert(ConnectInfo(SocketAddr::from(([192, 0, 2, 1], 40000))));
+                let sent = Instant::now();
+                let response = router.clone().oneshot(request).await.unwrap();
+                match response.status().as_u16() {
+                    200 => {}
+                    503 => {
+                        assert!(
+                            sent.elapsed() >= Duration::from_secs(1),
+                            "a shed answer came after {:?}",
+                            sent.elapsed()
+                        );
+                        assert_eq!(response.headers()["retry-after"], "1");
+                        shed += 1;
+                    }
+                    other => panic!("unexpected status {other}"),
+                }
+            }
+            let seconds = begun.elapsed().as_secs_f64();
+            assert!(
+                f64::from(shed) <= seconds + 1.0,
+                "{shed} shed answers in {seconds} s on one connection"
+            );
+            shed
+        });
+    }
+    let shed: u32 = connections.join_all().await.into_iter().sum();
+    assert!(
+        shed >= 1,
+        "four connections on one worker and one queued place are shed"
+    );
+}
