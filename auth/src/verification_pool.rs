@@ -33,8 +33,11 @@
 //!   [`ADMISSION_WAIT`]. Whenever a queued job leaves for a worker, the waiting source admitted
 //!   least recently (a source never admitted first) moves its oldest job up. A request still
 //!   waiting at its deadline is shed (`503`, `Retry-After: 1`). The tier is bounded too
-//!   ([`MAX_WAITING`] in all, [`MAX_WAITING_PER_SOURCE`] per source); a request that finds even
-//!   it full is shed at its deadline as well.
+//!   ([`MAX_WAITING`] in all, [`MAX_WAITING_PER_SOURCE`] per source): a source with nothing
+//!   waiting that finds it full takes the place of the newest waiting request of the source
+//!   with the most; any other request that finds no place is shed at its deadline as well. (A
+//!   queued job that lost its place to a newcomer waits at the head of its lane with no
+//!   deadline: its source still has jobs queued, so its turn comes.)
 //!
 //! Every shed answer is therefore given no earlier than [`ADMISSION_WAIT`] after the request
 //! arrived: a client that ignores `Retry-After` and resends at once gets at most about one
