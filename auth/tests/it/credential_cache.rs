@@ -67,10 +67,15 @@ async fn a_returning_client_is_served_while_the_bcrypt_queue_is_saturated() {
         ]);
         flood.spawn(async move { request.send().await.unwrap().status().as_u16() });
     }
-    // Wait until the whole burst is in: one running, one queued, the rest waiting for room.
-    while metric(&server, IN_FLIGHT).await < 8.0 {
-        tokio::task::yield_now().await;
-    }
+    // Wait until the pool is saturated: one running, one queued, the rest waiting for room.
+    let saturated = async {
+        while metric(&server, IN_FLIGHT).await < 3.0 {
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(30), saturated)
+        .await
+        .expect("the burst reaches the server");
     let token = server.token(SCHEDULER, SCHEDULER_SECRET).await;
     assert!(
         metric(&server, IN_FLIGHT).await >= 1.0,
