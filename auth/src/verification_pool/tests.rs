@@ -225,6 +225,17 @@ fn withdrawn_jobs_leave_and_free_their_place() {
     assert_eq!(admission.next_job(), None);
 }
 
+#[test]
+fn the_memory_of_turns_is_bounded() {
+    let mut admission = Admission::new(2);
+    for n in 0..10_000 {
+        admission.submit(key(n), n, drop).unwrap();
+        assert_eq!(admission.next_job(), Some(n));
+    }
+    assert!(admission.queued.served.len() <= MAX_REMEMBERED_SOURCES);
+    assert!(admission.waiting.served.len() <= MAX_REMEMBERED_SOURCES);
+}
+
 #[tokio::test]
 async fn runs_jobs_and_returns_their_results() {
     let pool = VerificationPool::start(2, 4, 10).unwrap();
