@@ -64,8 +64,9 @@ pub struct AuthOptions {
 
 impl AuthOptions {
     /// Options with every default: the given config and paths, one bcrypt worker per core,
-    /// throttling at its defaults (60 failures a minute per address, 30 per client id and address), a
-    /// verified-credential cache of 4096 entries for 15 minutes, no trusted proxies, the system clock, no reload source.
+    /// throttling at its defaults (60 failures a minute per address, 30 per client id and
+    /// address), a verified-credential cache of 4096 entries for 15 minutes, no trusted
+    /// proxies, the system clock, no reload source.
     pub fn new(
         config: Config,
         service_accounts_path: impl Into<PathBuf>,
