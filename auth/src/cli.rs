@@ -72,7 +72,8 @@ pub struct ServeArgs {
     /// Failed attempts a minute per source address before 429; 0 disables.
     #[arg(long, env = "AUTH_THROTTLE_ADDR_PER_MIN", default_value_t = 60)]
     pub throttle_addr_per_min: u32,
-    /// Failed attempts a minute per client id before 429; 0 disables.
+    /// Failed attempts a minute per client id from one source address before 429 (failures
+    /// for an id never throttle other addresses); 0 disables.
     #[arg(long, env = "AUTH_THROTTLE_CLIENT_PER_MIN", default_value_t = 30)]
     pub throttle_client_per_min: u32,
     /// Comma-separated proxy addresses or CIDR networks whose X-Forwarded-For is believed.
@@ -84,6 +85,14 @@ pub struct ServeArgs {
     /// Token requests that may wait for a bcrypt worker before 503; default 4 per worker.
     #[arg(long, env = "AUTH_BCRYPT_QUEUE")]
     pub bcrypt_queue: Option<usize>,
+
+    // The verified-credential cache.
+    /// Verified credentials remembered, so they are recognised without bcrypt; 0 disables.
+    #[arg(long, env = "AUTH_CREDENTIAL_CACHE_SIZE", default_value_t = 4096, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    pub credential_cache_size: u32,
+    /// Seconds a verified credential is recognised after its bcrypt verification; 0 disables.
+    #[arg(long, env = "AUTH_CREDENTIAL_CACHE_TTL_SECONDS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub credential_cache_ttl_seconds: u64,
 }
 
 /// The subcommands.
@@ -273,6 +282,8 @@ async fn serve(cli: &Cli) -> Result<(), AuthError> {
     if let Some(queue) = cli.serve.bcrypt_queue {
         options.bcrypt_queue = queue;
     }
+    options.credential_cache_size = cli.serve.credential_cache_size as usize;
+    options.credential_cache_ttl = Duration::from_secs(cli.serve.credential_cache_ttl_seconds);
     let server = AuthServer::prepare(options)?;
     let address = SocketAddr::new(cli.serve.bind, port);
     let listener = tokio::net::TcpListener::bind(address)
@@ -448,5 +459,45 @@ mod tests {
             argument.get_env(),
             Some(std::ffi::OsStr::new("AUTH_LOG_FORMAT"))
         );
+    }
+
+    #[test]
+    fn credential_cache_settings_have_their_variables_defaults_and_bounds() {
+        let cli = parse(&[]).unwrap();
+        assert_eq!(cli.serve.credential_cache_size, 4096);
+        assert_eq!(cli.serve.credential_cache_ttl_seconds, 900);
+        let cli = parse(&[
+            "--credential-cache-size",
+            "0",
+            "--credential-cache-ttl-seconds",
+            "60",
+        ])
+        .unwrap();
+        assert_eq!(cli.serve.credential_cache_size, 0);
+        assert_eq!(cli.serve.credential_cache_ttl_seconds, 60);
+        for arg in [
+            "--credential-cache-size=-1",
+            "--credential-cache-size=many",
+            "--credential-cache-size=1000001",
+            "--credential-cache-ttl-seconds=86401",
+        ] {
+            let error = parse(&[arg]).unwrap_err().to_string();
+            let name = arg.split('=').next().unwrap();
+            assert!(error.contains(name), "{error}");
+        }
+        let command = Cli::command();
+        for (id, variable) in [
+            ("credential_cache_size", "AUTH_CREDENTIAL_CACHE_SIZE"),
+            (
+                "credential_cache_ttl_seconds",
+                "AUTH_CREDENTIAL_CACHE_TTL_SECONDS",
+            ),
+        ] {
+            let argument = command
+                .get_arguments()
+                .find(|arg| arg.get_id() == id)
+                .unwrap();
+            assert_eq!(argument.get_env(), Some(std::ffi::OsStr::new(variable)));
+        }
     }
 }

@@ -33,9 +33,12 @@
 //!   retirement), RFC 7638 kids, the JWKS, and signing with aws-lc-rs; `key_watch`: the poll
 //!   that keeps a running server's key set in step with the directory, and its events.
 //! - `token`: the token endpoint: strict form parsing, client authentication, claims, minting.
-//! - `throttle`: failure throttling per source address and client id (GCRA, hand-written).
+//! - `throttle`: failure throttling per source address and per (client id, address) (GCRA,
+//!   hand-written).
 //! - [`source_address`]: the TCP peer or, behind trusted proxies, the X-Forwarded-For hop.
-//! - `verification_pool`: low-priority bcrypt threads behind a bounded queue (load shedding).
+//! - `verification_pool`: low-priority bcrypt threads behind a bounded queue shared fairly by
+//!   source address (load shedding, paced); `credential_cache`: keyed digests of credentials
+//!   bcrypt verified recently, recognised again without bcrypt.
 //! - `routes`: JWKS, RFC 8414 metadata, health, metrics; `metrics`: per-server Prometheus
 //!   recorder; `state`: what handlers share and the reload that swaps it.
 //! - [`reload`], [`error`]: reload trigger, [`AuthError`]. Tokens are stamped with the
@@ -50,9 +53,15 @@
 //! - **Equal work.** A failed attempt always costs as many bcrypt verifications as the account
 //!   with the most hashes has, at the registry's highest cost, using a dummy hash for padding
 //!   and for unknown ids; a secret longer than 72 bytes never matches but costs the same.
-//! - **Throttling exemption.** A (client id, address) pair that succeeded within 30 minutes is
-//!   exempt from the per-client-id limit, so failures sprayed from elsewhere cannot lock the
-//!   real client out; the per-address limit still applies to it.
+//! - **No lockout by id.** Failures for a client id only throttle the address that made them
+//!   (the second limit is per (client id, address)), so wrong secrets sprayed for an id cannot
+//!   lock its real client out of any other address. A pair that succeeded within 30 minutes is
+//!   also exempt from that limit (clients sharing one address); the per-address limit still
+//!   applies to it.
+//! - **Verified-credential cache.** Credentials bcrypt verified in the last 15 minutes are
+//!   recognised by a keyed digest (HMAC-SHA-256, random per-process key) of id, secret and the
+//!   matched hash, without bcrypt and without the queue; bcrypt stays the protection of the
+//!   registry at rest.
 //! - **Priorities.** bcrypt threads run under `SCHED_IDLE` (and nice +19); the async workers
 //!   that answer health and JWKS preempt them the moment they wake, and bcrypt uses whatever
 //!   is left. On a host busy with other work this starves token issuance (the endpoint sheds
@@ -61,6 +70,7 @@
 //!   a leaked token is useful for minutes, and a removed account gets no new one.
 
 pub mod cli;
+mod credential_cache;
 pub mod error;
 mod key_watch;
 pub mod keys;

@@ -9,7 +9,8 @@
 //! | `auth_token_requests_total{outcome}` | counter | token requests by outcome: `issued`, `invalid_request`, `invalid_client`, `unsupported_grant_type`, `throttled`, `overloaded`, `server_error` |
 //! | `auth_bcrypt_verify_seconds` | histogram | time of one request's bcrypt work on the pool |
 //! | `auth_token_requests_in_flight` | gauge | token requests being served |
-//! | `auth_token_requests_shed_total` | counter | requests shed with 503 because the bcrypt queue was full |
+//! | `auth_token_requests_shed_total` | counter | requests shed with 503 because the bcrypt queue had no room for them within a second |
+//! | `auth_credential_cache_hits_total` | counter | token requests authenticated by the verified-credential cache, without bcrypt |
 
 use metrics::{Counter, Gauge, Histogram, Key, Label, Metadata, Recorder, Unit};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -36,6 +37,7 @@ pub(crate) struct AuthMetrics {
     pub(crate) bcrypt_seconds: Histogram,
     pub(crate) in_flight: Gauge,
     pub(crate) shed: Counter,
+    pub(crate) credential_cache_hits: Counter,
 }
 
 impl AuthMetrics {
@@ -62,7 +64,12 @@ impl AuthMetrics {
         recorder.describe_counter(
             "auth_token_requests_shed_total".into(),
             None,
-            "Token requests shed because the bcrypt queue was full".into(),
+            "Token requests shed because the bcrypt queue had no room for them".into(),
+        );
+        recorder.describe_counter(
+            "auth_credential_cache_hits_total".into(),
+            None,
+            "Token requests authenticated by the verified-credential cache, without bcrypt".into(),
         );
         let requests = OUTCOMES
             .iter()
@@ -82,6 +89,8 @@ impl AuthMetrics {
             in_flight: recorder
                 .register_gauge(&register("auth_token_requests_in_flight"), &METADATA),
             shed: recorder.register_counter(&register("auth_token_requests_shed_total"), &METADATA),
+            credential_cache_hits: recorder
+                .register_counter(&register("auth_credential_cache_hits_total"), &METADATA),
             handle: recorder.handle(),
         }
     }

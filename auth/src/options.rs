@@ -37,6 +37,12 @@ pub struct AuthOptions {
     pub bcrypt_nice: i32,
     /// Failure throttling.
     pub throttle: ThrottleLimits,
+    /// Most verified credentials remembered (default 4096); 0 disables the cache, and every
+    /// request then costs bcrypt.
+    pub credential_cache_size: usize,
+    /// How long a verified credential is recognised without bcrypt, counted from its bcrypt
+    /// verification (default 15 min); zero disables the cache.
+    pub credential_cache_ttl: Duration,
     /// Proxies whose `X-Forwarded-For` is believed (default none).
     pub trusted_proxies: TrustedProxies,
     /// Longest time one request may take, body included, before `408` (default 10 s). `None`
@@ -58,7 +64,9 @@ pub struct AuthOptions {
 
 impl AuthOptions {
     /// Options with every default: the given config and paths, one bcrypt worker per core,
-    /// throttling at its defaults (60 failures a minute per address, 30 per client id), no trusted proxies, the system clock, no reload source.
+    /// throttling at its defaults (60 failures a minute per address, 30 per client id and
+    /// address), a verified-credential cache of 4096 entries for 15 minutes, no trusted
+    /// proxies, the system clock, no reload source.
     pub fn new(
         config: Config,
         service_accounts_path: impl Into<PathBuf>,
@@ -74,6 +82,8 @@ impl AuthOptions {
             bcrypt_queue: workers * 4,
             bcrypt_nice: 19,
             throttle: ThrottleLimits::default(),
+            credential_cache_size: crate::credential_cache::DEFAULT_MAX_ENTRIES,
+            credential_cache_ttl: crate::credential_cache::DEFAULT_MAX_AGE,
             trusted_proxies: TrustedProxies::default(),
             request_timeout: Some(Duration::from_secs(10)),
             clock: Arc::new(SystemClock),
@@ -113,6 +123,8 @@ impl std::fmt::Debug for AuthOptions {
             .field("bcrypt_queue", &self.bcrypt_queue)
             .field("bcrypt_nice", &self.bcrypt_nice)
             .field("throttle", &self.throttle)
+            .field("credential_cache_size", &self.credential_cache_size)
+            .field("credential_cache_ttl", &self.credential_cache_ttl)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("request_timeout", &self.request_timeout)
             .field("jwks_max_age", &self.jwks_max_age)

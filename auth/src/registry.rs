@@ -146,20 +146,42 @@ impl Registry {
     /// Whether `secret` is a current secret of `client_id`. CPU-bound for several bcrypt
     /// verifications: run it on the verification pool.
     pub fn verify(&self, client_id: &str, secret: &[u8]) -> bool {
-        let hashes = self
-            .accounts
-            .get(client_id)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+        self.matching_hash(client_id, secret).is_some()
+    }
+
+    /// [`Registry::verify`], telling which hash matched (the verified-credential cache keys
+    /// on it).
+    pub fn matching_hash(&self, client_id: &str, secret: &[u8]) -> Option<&BcryptHash> {
+        let hashes = self.hashes(client_id);
         for hash in hashes {
             if verify_secret(secret, hash) {
-                return true;
+                return Some(hash);
             }
         }
         for _ in hashes.len()..self.verifications_per_failure {
             verify_secret(secret, &self.dummy);
         }
-        false
+        None
+    }
+
+    /// The hashes in force for `client_id` (none for an unknown id).
+    pub fn hashes(&self, client_id: &str) -> &[BcryptHash] {
+        self.accounts
+            .get(client_id)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// The ids whose hashes differ in `newer` (changed, or the account is gone), sorted.
+    pub fn changed_accounts(&self, newer: &Registry) -> Vec<String> {
+        let mut changed: Vec<String> = self
+            .accounts
+            .iter()
+            .filter(|(id, hashes)| newer.accounts.get(*id) != Some(*hashes))
+            .map(|(id, _)| id.clone())
+            .collect();
+        changed.sort();
+        changed
     }
 
     /// How many accounts the registry holds.

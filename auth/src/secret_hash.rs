@@ -149,6 +149,13 @@ pub fn verify_secret(secret: &[u8], hash: &BcryptHash) -> bool {
     matched && fits
 }
 
+impl BcryptHash {
+    /// The hash text as bytes, for keyed digests (`credential_cache`); never for output.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.text.as_bytes()
+    }
+}
+
 impl fmt::Display for BcryptHash {
     /// The hash text, for `hash-secret` to print. Nothing else formats a hash.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -16,6 +16,7 @@ use tokio_util::task::TaskTracker;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::credential_cache::CredentialCache;
 use crate::error::AuthError;
 use crate::key_watch::{self, KeyTracking};
 use crate::metrics::AuthMetrics;
@@ -80,6 +81,9 @@ impl AuthServer {
             action: "cannot start the bcrypt workers",
             source,
         })?;
+        let credential_cache =
+            CredentialCache::new(options.credential_cache_size, options.credential_cache_ttl)
+                .map_err(|_| AuthError::Internal("cannot draw the credential cache's key"))?;
         let accounts: HashMap<_, _> = config
             .auth
             .service_accounts
@@ -100,6 +104,7 @@ impl AuthServer {
             accounts,
             settings: Arc::new(settings),
             throttle: Throttle::new(options.throttle),
+            credential_cache,
             pool,
             metrics: AuthMetrics::new(),
             clock: options.clock,

@@ -15,6 +15,7 @@ use service_runtime::clock::Clock;
 use service_runtime::report::Chain;
 use shared_config::{Config, ServiceAccount};
 
+use crate::credential_cache::CredentialCache;
 use crate::key_watch::KeyTracking;
 use crate::keys::KeySet;
 use crate::metrics::AuthMetrics;
@@ -45,6 +46,8 @@ pub(crate) struct ServiceState {
     pub(crate) health_json: Bytes,
     pub(crate) metadata_json: Bytes,
     pub(crate) throttle: Throttle,
+    /// Credentials bcrypt verified recently (see `credential_cache`).
+    pub(crate) credential_cache: CredentialCache,
     pub(crate) pool: VerificationPool,
     pub(crate) metrics: AuthMetrics,
     pub(crate) clock: Arc<dyn Clock>,
@@ -67,8 +70,16 @@ impl ServiceState {
                     &self.registry_path,
                     registry.ignored_keys(),
                 );
-                *self.registry.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(registry);
-                tracing::info!(event = "service_accounts_reloaded", accounts, path = %self.registry_path.display(), "service accounts reloaded");
+                let changed = {
+                    let mut in_force = self.registry.write().unwrap_or_else(|e| e.into_inner());
+                    let changed = in_force.changed_accounts(&registry);
+                    *in_force = Arc::new(registry);
+                    changed
+                };
+                // Lookups only consult hashes in force, so a removed hash stopped working with
+                // the swap; this frees the memory of every id whose hashes changed.
+                self.credential_cache.forget_accounts(&changed);
+                tracing::info!(event = "service_accounts_reloaded", accounts, changedAccounts = changed.len(), path = %self.registry_path.display(), "service accounts reloaded");
                 Ok(accounts)
             }
             Err(error) => {

@@ -1,5 +1,5 @@
-//! Throttling of repeated failed attempts, per source address and per client id
-//! (60 and 30 failures a minute by default; 0 turns one off).
+//! Throttling of repeated failed attempts, per source address and per (client id, source
+//! address) pair (60 and 30 failures a minute by default; 0 turns one off).
 //!
 //! Each key is a GCRA cell (the algorithm `governor` implements): a failure pushes the key's
 //! "theoretical arrival time" one emission interval (`60 s / limit`) into the future, and a key
@@ -11,11 +11,18 @@
 //! memory small, and each table is capped ([`ThrottleLimits::max_tracked_keys`]): when full,
 //! expired cells are dropped first, then the cell closest to expiry.
 //!
+//! **No lockout by id.** Client ids are not secret, so failures for an id only ever throttle
+//! the address that produced them: the second limit is kept per (client id, address) pair, not
+//! per id. Someone spraying wrong secrets for an id from one address is throttled there (by
+//! both limits), while the real client keeps getting tokens from any other address, including
+//! one it never used before. (A per-id limit across addresses would let anyone who knows an id
+//! lock its client out of every address it has not recently succeeded from.)
+//!
 //! **Exemption.** A (client id, address) pair that authenticated successfully within the last
-//! [`ThrottleLimits::success_exemption`] is not subject to the per-client-id limit (the
-//! per-address limit still applies). Without it, anyone who can reach the endpoint could lock
-//! a real service account out by spraying wrong secrets for its id from elsewhere; with it, the
-//! oracle keeps refreshing from its usual address while the attacker is throttled.
+//! [`ThrottleLimits::success_exemption`] is not subject to the per-pair limit (the per-address
+//! limit still applies). It matters where many clients share one address (a proxy that is not
+//! listed as trusted, a NAT): wrong secrets for an id sent from behind it do not stop the
+//! id's real client there.
 //!
 //! Time comes from `tokio::time::Instant`, so tests drive it with a paused clock.
 
@@ -32,11 +39,12 @@ use tokio::time::Instant;
 pub struct ThrottleLimits {
     /// Failed attempts a minute per source address before `429`; 0 disables.
     pub per_address_per_minute: u32,
-    /// Failed attempts a minute per client id before `429`; 0 disables.
+    /// Failed attempts a minute per (client id, source address) pair before `429`; 0
+    /// disables. Failures for an id never throttle other addresses.
     pub per_client_per_minute: u32,
     /// Most keys tracked per table (bounded memory under a spray of addresses or ids).
     pub max_tracked_keys: usize,
-    /// How long a successful (client id, address) pair is exempt from the per-client limit.
+    /// How long a successful (client id, address) pair is exempt from the per-pair limit.
     pub success_exemption: Duration,
 }
 
@@ -59,7 +67,7 @@ const WINDOW: Duration = Duration::from_secs(60);
 #[derive(Debug)]
 pub(crate) struct Throttle {
     by_address: FailureTable<IpAddr>,
-    by_client: FailureTable<String>,
+    by_client: FailureTable<(String, IpAddr)>,
     successes: Mutex<HashMap<(String, IpAddr), Instant>>,
     limits: ThrottleLimits,
 }
@@ -85,16 +93,16 @@ impl Throttle {
         if self.recently_succeeded(client_id, address, now) {
             return Ok(());
         }
-        self.by_client.check(&tracked_id(client_id), now)
+        self.by_client.check(&(tracked_id(client_id), address), now)
     }
 
-    /// Charges a failed attempt to both the address and the client id.
+    /// Charges a failed attempt to the address and to the (client id, address) pair.
     pub(crate) fn record_failure(&self, address: IpAddr, client_id: &str, now: Instant) {
         self.by_address.charge(address, now);
-        self.by_client.charge(tracked_id(client_id), now);
+        self.by_client.charge((tracked_id(client_id), address), now);
     }
 
-    /// Remembers a success, exempting the pair from the per-client limit for a while.
+    /// Remembers a success, exempting the pair from the per-pair limit for a while.
     pub(crate) fn record_success(&self, address: IpAddr, client_id: &str, now: Instant) {
         let mut successes = self.successes.lock().unwrap_or_else(|e| e.into_inner());
         let key = (tracked_id(client_id), address);

@@ -90,7 +90,7 @@
 //! - `invalid_client` on refresh: no 90 % retry; the token is still handed out until its end
 //!   (it cannot be revoked anyway); recovery then waits at least 60 s between attempts, so a
 //!   registry fixed by a SIGHUP reload heals the service without a restart while the auth
-//!   service's per-client throttle (30 failures a minute) is never approached.
+//!   service's per-client throttle (30 failures a minute from one address) is never approached.
 //! - Lifetimes under 5 s are refused, over 24 h clamped, and never longer than the JWT's own
 //!   `exp − iat` ([`token::response`]).
 //! - At boot each account gets exactly one attempt: an unreachable auth service or a refused

@@ -253,3 +253,27 @@ fn a_hash_of_the_wrong_yaml_type_is_not_quoted_in_the_error() {
         "the hash leaked: {problems:?}"
     );
 }
+
+#[test]
+fn changed_accounts_are_those_whose_hashes_differ_or_that_are_gone() {
+    let (a, b, c) = (hash("a"), hash("b"), hash("c"));
+    let load = |text: String| Registry::from_yaml(&text, &path()).unwrap();
+    let before = load(format!(
+        "accounts:\n  - id: same\n    clientSecretHash: \"{a}\"\n  - id: rotated\n    clientSecretHash: \"{b}\"\n  - id: gone\n    clientSecretHash: \"{c}\"\n"
+    ));
+    let after = load(format!(
+        "accounts:\n  - id: same\n    clientSecretHash: \"{a}\"\n  - id: rotated\n    clientSecretHashes: [\"{b}\", \"{c}\"]\n  - id: new\n    clientSecretHash: \"{c}\"\n"
+    ));
+    assert_eq!(before.changed_accounts(&after), ["gone", "rotated"]);
+    assert!(before.changed_accounts(&before).is_empty());
+    assert_eq!(
+        before.matching_hash("rotated", b"b"),
+        before.hashes("rotated").first()
+    );
+    assert_eq!(
+        after.matching_hash("rotated", b"c"),
+        after.hashes("rotated").get(1)
+    );
+    assert_eq!(after.matching_hash("rotated", b"a"), None);
+    assert!(after.hashes("unknown").is_empty());
+}

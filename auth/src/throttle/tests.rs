@@ -40,17 +40,34 @@ fn a_burst_of_the_limit_passes_then_one_attempt_per_interval() {
 }
 
 #[test]
-fn client_ids_are_throttled_across_addresses() {
+fn failures_for_a_client_id_throttle_only_the_address_that_made_them() {
     let throttle = Throttle::new(limits(0, 30));
     let now = Instant::now();
-    for i in 0..30 {
-        throttle.record_failure(address(i), "scheduler", now);
+    for _ in 0..1000 {
+        throttle.record_failure(address(66), "scheduler", now);
     }
     assert_eq!(
-        throttle.check(address(99), "scheduler", now).unwrap_err(),
-        Duration::from_secs(2)
+        throttle.check(address(66), "scheduler", now).unwrap_err(),
+        // 1000 failures at 2 s each, less the burst tolerance of 58 s.
+        Duration::from_secs(2000 - 58),
+        "the pair is throttled for as long as its failures say"
     );
-    assert!(throttle.check(address(99), "mark-publisher", now).is_ok());
+    assert!(
+        throttle.check(address(99), "scheduler", now).is_ok(),
+        "an address that never failed for the id is not"
+    );
+    assert!(throttle.check(address(66), "mark-publisher", now).is_ok());
+}
+
+#[test]
+fn failures_spread_over_addresses_throttle_none_of_them_by_id() {
+    let throttle = Throttle::new(limits(0, 30));
+    let now = Instant::now();
+    for i in 0..=250 {
+        throttle.record_failure(address(i), "scheduler", now);
+    }
+    assert!(throttle.check(address(251), "scheduler", now).is_ok());
+    assert!(throttle.check(address(1), "scheduler", now).is_ok());
 }
 
 #[test]
@@ -65,27 +82,34 @@ fn zero_turns_a_limit_off() {
 }
 
 #[test]
-fn a_recent_success_exempts_its_pair_from_the_client_limit_only() {
+fn a_recent_success_exempts_its_pair_from_the_pair_limit_only() {
     let throttle = Throttle::new(limits(60, 30));
     let now = Instant::now();
-    throttle.record_success(address(1), "scheduler", now);
+    // A real client and a sprayer behind one shared address.
+    let shared = address(1);
+    throttle.record_success(shared, "scheduler", now);
     for _ in 0..30 {
-        throttle.record_failure(address(66), "scheduler", now);
+        throttle.record_failure(shared, "scheduler", now);
     }
     assert!(
-        throttle.check(address(66), "scheduler", now).is_err(),
-        "the sprayer is throttled"
+        throttle.check(shared, "scheduler", now).is_ok(),
+        "the pair that recently succeeded is exempt from the pair limit"
     );
+    for _ in 0..30 {
+        throttle.record_failure(shared, "scheduler", now);
+    }
     assert!(
-        throttle.check(address(1), "scheduler", now).is_ok(),
-        "the real client is not"
+        throttle.check(shared, "scheduler", now).is_err(),
+        "but not from the per-address limit"
     );
+    let other = Throttle::new(limits(0, 30));
+    other.record_success(shared, "scheduler", now);
     let expired = now + ThrottleLimits::default().success_exemption;
     for _ in 0..30 {
-        throttle.record_failure(address(66), "scheduler", expired);
+        other.record_failure(shared, "scheduler", expired);
     }
     assert!(
-        throttle.check(address(1), "scheduler", expired).is_err(),
+        other.check(shared, "scheduler", expired).is_err(),
         "the exemption expires"
     );
 }

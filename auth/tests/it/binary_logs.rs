@@ -177,6 +177,18 @@ async fn logs_are_json_events_that_never_carry_a_secret_a_hash_or_a_token() {
         "the old registry stays"
     );
 
+    let metrics = http
+        .get(format!("{}/metrics", running.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !metrics.contains("auth_credential_cache_hits_total 0"),
+        "credentials recognised by the cache were logged too: {metrics}"
+    );
     let (status, lines, stderr) = running.terminate();
     assert_eq!(
         status,

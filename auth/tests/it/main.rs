@@ -5,6 +5,7 @@ mod binary;
 mod binary_keys;
 mod binary_logs;
 mod claims;
+mod credential_cache;
 mod hostile_input;
 mod key_poll;
 mod oauth2_client;

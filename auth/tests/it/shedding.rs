@@ -74,3 +74,165 @@ async fn requests_beyond_the_queue_are_shed_with_503_and_retry_after() {
     )));
     server.stop().await;
 }
+
+/// Clients that resend at once whatever `Retry-After` says: each shed answer comes no earlier
+/// than a second after its request, so a connection gets at most one a second, and nothing
+/// shed ever ran bcrypt. Paused clock, router driven in-process.
+#[tokio::test(start_paused = true)]
+async fn a_client_ignoring_retry_after_gets_at_most_one_shed_answer_a_second() {
+    use std::net::SocketAddr;
+
+    use axum::body::Body;
+    use axum::extract::ConnectInfo;
+    use axum::http::Request;
+    use tokio::time::{Duration, Instant};
+    use tower::ServiceExt;
+
+    let fixture = Fixture::new();
+    let slow_hash = auth::secret_hash::hash_secret(b"slow-secret", 10)
+        .unwrap()
+        .to_string();
+    fixture.write_registry(&format!(
+        "accounts:\n  - id: mark-publisher\n    clientSecretHash: \"{}\"\n  - id: scheduler\n    clientSecretHash: \"{slow_hash}\"\n",
+        hash(MARK_PUBLISHER_SECRET)
+    ));
+    let mut options = fixture.options();
+    options.bcrypt_workers = 1;
+    options.bcrypt_queue = 1;
+    options.request_timeout = None;
+    options.credential_cache_size = 0;
+    options.throttle.per_address_per_minute = 0;
+    options.throttle.per_client_per_minute = 0;
+    let router = auth::AuthServer::prepare(options).unwrap().router();
+    let mut connections = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let router = router.clone();
+        connections.spawn(async move {
+            let begun = Instant::now();
+            let mut shed = 0u32;
+            for _ in 0..6 {
+                let body =
+                    "grant_type=client_credentials&client_id=scheduler&client_secret=slow-secret";
+                let mut request = Request::post("/auth/oauth/token")
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(Body::from(body))
+                    .unwrap();
+                request
+                    .extensions_mut()
+                    .insert(ConnectInfo(SocketAddr::from(([192, 0, 2, 1], 40000))));
+                let sent = Instant::now();
+                let response = router.clone().oneshot(request).await.unwrap();
+                match response.status().as_u16() {
+                    200 => {}
+                    503 => {
+                        assert!(
+                            sent.elapsed() >= Duration::from_secs(1),
+                            "a shed answer came after {:?}",
+                            sent.elapsed()
+                        );
+                        assert_eq!(response.headers()["retry-after"], "1");
+                        shed += 1;
+                    }
+                    other => panic!("unexpected status {other}"),
+                }
+            }
+            let seconds = begun.elapsed().as_secs_f64();
+            assert!(
+                f64::from(shed) <= seconds + 1.0,
+                "{shed} shed answers in {seconds} s on one connection"
+            );
+            shed
+        });
+    }
+    let shed: u32 = connections.join_all().await.into_iter().sum();
+    assert!(
+        shed >= 1,
+        "four connections on one worker and one queued place are shed"
+    );
+}
+
+/// 48 addresses send unknown client ids as fast as they are answered, enough to keep the
+/// bcrypt queue full and shed; a new client from a 49th address still gets its first token,
+/// on its first or second try. Sources come through a trusted proxy (X-Forwarded-For).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_from_48_addresses_cannot_keep_a_new_client_out() {
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+    use axum::body::Body;
+    use axum::extract::ConnectInfo;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    // Cost 8: every failure (and every unknown id) costs a cost-8 bcrypt.
+    let fixture = Fixture::new();
+    fixture.write_registry(&format!(
+        "accounts:\n  - id: mark-publisher\n    clientSecretHash: \"{}\"\n  - id: scheduler\n    clientSecretHash: \"{}\"\n",
+        auth::secret_hash::hash_secret(b"unused", 8).unwrap(),
+        hash(SCHEDULER_SECRET)
+    ));
+    let mut options = fixture.options();
+    options.bcrypt_workers = 1;
+    options.bcrypt_queue = 2;
+    options.throttle.per_address_per_minute = 0;
+    options.throttle.per_client_per_minute = 0;
+    options.trusted_proxies = auth::TrustedProxies::parse_list("127.0.0.1").unwrap();
+    let router = auth::AuthServer::prepare(options).unwrap().router();
+    let request = |source: String, id: &str, secret: &str| {
+        let body = form_urlencoded::Serializer::new(String::new())
+            .append_pair("grant_type", "client_credentials")
+            .append_pair("client_id", id)
+            .append_pair("client_secret", secret)
+            .finish();
+        let mut request = Request::post("/auth/oauth/token")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-forwarded-for", source)
+            .body(Body::from(body))
+            .unwrap();
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
+        request
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let (answered, shed) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
+    let mut flood = tokio::task::JoinSet::new();
+    for n in 1..=48 {
+        for _ in 0..2 {
+            let (router, stop) = (router.clone(), Arc::clone(&stop));
+            let (answered, shed) = (Arc::clone(&answered), Arc::clone(&shed));
+            flood.spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    let attempt = request(format!("203.0.113.{n}"), &format!("intruder-{n}"), "x");
+                    let status = router.clone().oneshot(attempt).await.unwrap().status();
+                    match status.as_u16() {
+                        401 => answered.fetch_add(1, Ordering::Relaxed),
+                        503 => shed.fetch_add(1, Ordering::Relaxed),
+                        other => panic!("unexpected status {other}"),
+                    };
+                }
+            });
+        }
+    }
+    // Let every flooding address have its turns, and the queue overflow.
+    let warm = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        while answered.load(Ordering::Relaxed) < 100 || shed.load(Ordering::Relaxed) == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    });
+    warm.await.expect("the flood saturates the pool");
+    let mut tries = 0;
+    let issued = loop {
+        tries += 1;
+        let attempt = request("198.51.100.49".to_owned(), SCHEDULER, SCHEDULER_SECRET);
+        let status = router.clone().oneshot(attempt).await.unwrap().status();
+        if status == 200 || tries == 2 {
+            break status == 200;
+        }
+        assert_eq!(status, 503);
+    };
+    stop.store(true, Ordering::Relaxed);
+    flood.join_all().await;
+    assert!(issued, "the new client got no token in {tries} tries");
+}

@@ -118,33 +118,29 @@ async fn an_address_is_throttled_after_its_failures_before_any_bcrypt_work_and_r
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_sprayed_client_id_is_throttled_but_its_recent_real_client_is_not() {
+async fn a_sprayed_client_id_is_throttled_at_the_sprayer_only() {
     let (_fixture, router) = router(limits(0, 2), TrustedProxies::default());
-    assert_eq!(
-        status(&router, "10.0.0.1", SCHEDULER, SCHEDULER_SECRET).await,
-        200
-    );
     assert_eq!(
         status(&router, "198.51.100.1", SCHEDULER, "guess-1").await,
         401
     );
     assert_eq!(
-        status(&router, "198.51.100.2", SCHEDULER, "guess-2").await,
+        status(&router, "198.51.100.1", SCHEDULER, "guess-2").await,
         401
     );
-    let response = attempt(&router, ip("198.51.100.3"), None, SCHEDULER, "guess-3").await;
+    let response = attempt(&router, ip("198.51.100.1"), None, SCHEDULER, "guess-3").await;
     assert_eq!(response.status(), 429);
     assert_eq!(response.headers()["retry-after"], "30");
-    // The account's usual client keeps getting tokens from its address.
+    // Another address is not throttled for the id, whether it is the real client or not.
     assert_eq!(
-        status(&router, "10.0.0.1", SCHEDULER, SCHEDULER_SECRET).await,
-        200
+        status(&router, "198.51.100.2", SCHEDULER, "guess-3").await,
+        401
     );
-    // Another account is unaffected.
+    // Another account is unaffected at the sprayer's address.
     assert_eq!(
         status(
             &router,
-            "198.51.100.3",
+            "198.51.100.1",
             MARK_PUBLISHER,
             MARK_PUBLISHER_SECRET
         )
@@ -153,9 +149,56 @@ async fn a_sprayed_client_id_is_throttled_but_its_recent_real_client_is_not() {
     );
     tokio::time::advance(Duration::from_secs(30)).await;
     assert_eq!(
-        status(&router, "198.51.100.3", SCHEDULER, "guess-3").await,
+        status(&router, "198.51.100.1", SCHEDULER, "guess-3").await,
         401
     );
+}
+
+/// Someone who knows a client id (ids are not secret) sprays wrong secrets for it from one
+/// address past every limit; the real client, from an address it never used, still gets its
+/// token. Both arrive through a trusted proxy, as behind a load balancer.
+#[tokio::test(start_paused = true)]
+async fn a_spray_for_an_id_does_not_lock_its_client_out_of_a_new_address() {
+    let proxies = TrustedProxies::parse_list("127.0.0.1").unwrap();
+    let (_fixture, router) = router(ThrottleLimits::default(), proxies);
+    let proxy = ip("127.0.0.1");
+    let sprayer = "203.0.113.66";
+    let mut refused = 0;
+    for i in 0..200 {
+        let response = attempt(
+            &router,
+            proxy,
+            Some(sprayer),
+            SCHEDULER,
+            &format!("guess-{i}"),
+        )
+        .await;
+        match response.status().as_u16() {
+            401 => {}
+            429 => refused += 1,
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert!(
+        refused >= 150,
+        "the sprayer is throttled ({refused} refused)"
+    );
+    let real = attempt(
+        &router,
+        proxy,
+        Some("198.51.100.20"),
+        SCHEDULER,
+        SCHEDULER_SECRET,
+    )
+    .await;
+    assert_eq!(real.status(), 200, "the real client gets its token");
+    // And directly, from another loopback address with no proxy in between.
+    assert_eq!(
+        status(&router, "127.0.0.2", SCHEDULER, SCHEDULER_SECRET).await,
+        200
+    );
+    let still = attempt(&router, proxy, Some(sprayer), SCHEDULER, SCHEDULER_SECRET).await;
+    assert_eq!(still.status(), 429, "the sprayer's address stays throttled");
 }
 
 #[tokio::test(start_paused = true)]

@@ -17,7 +17,7 @@
 //!   maximal jitter: 0, 1.7, 5.1, 11.9, 24.7, 37.4, 50.2 s).
 //! - `invalid_client` waits at least [`RefreshPolicy::invalid_client_cooldown`] (60 s) before
 //!   the next attempt: the secret will not fix itself in seconds, and the auth service throttles
-//!   a client id after 30 failures a minute.
+//!   a client id at an address after 30 failures a minute.
 //! - A `Retry-After` from the server is honoured up to the backoff cap, by the 90 % retry too:
 //!   when it leaves no time to retry before the token's usable end, that retry is dropped and
 //!   recovery (which honours it as well) takes over.

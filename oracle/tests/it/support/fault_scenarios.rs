@@ -143,7 +143,8 @@ impl Fault {
 
     /// How soon after healing callers must be served again: 20 s, except after
     /// `invalid_client`, which the handle deliberately retries no sooner than its 60 s
-    /// cooldown (the auth service throttles a client id after 30 failures a minute).
+    /// cooldown (the auth service throttles a client id at an address after 30 failures a
+    /// minute).
     pub(crate) fn recovery_bound(self) -> Duration {
         match self {
             Self::InvalidClient => Duration::from_secs(61),
