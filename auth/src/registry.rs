@@ -23,7 +23,7 @@
 //! written with no value is not an absent one, and an unknown key is ignored (and reported)
 //! unless it looks like a typo of a known key that is absent.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use shared_config::Config;
@@ -39,16 +39,44 @@ const MAX_REGISTRY_BYTES: u64 = 1024 * 1024;
 
 /// The validated registry: every account id with one or more well-formed bcrypt hashes.
 ///
-/// Verification does the same bcrypt work whether the id exists or not and whichever hash
-/// fails: every failed attempt costs as many verifications as the account with the most
-/// hashes has, at the highest cost in the file (real hashes first, then dummies). Only a
+/// Verification does the same bcrypt work whether the id exists or not, whichever hash fails
+/// and whatever costs the file mixes: every failed attempt verifies the same multiset of costs,
+/// the *failure plan*, which holds each cost as many times as the account with the most hashes
+/// of that cost has. An attempt checks the account's own hashes first (an unknown id has none),
+/// then pads with dummy hashes for the costs of the plan its hashes did not cover. Only a
 /// success returns early, which tells nothing to a caller who does not hold the secret.
+///
+/// The plan is the smallest one that every account's hashes fit into. When all hashes share a
+/// cost it is that cost, as many times as the most hashes any account has; when costs are
+/// mixed (a cost being raised account by account) it can be more than the costliest account's
+/// own work (`a: [$12$]`, `b: [$10$]` gives `[12, 10]` for both), which is the price of failures
+/// that are identical in count and cost, not merely equal in total.
 #[derive(Debug)]
 pub struct Registry {
     accounts: HashMap<String, Vec<BcryptHash>>,
-    dummy: BcryptHash,
-    verifications_per_failure: usize,
+    /// The costs a failed attempt verifies, highest first.
+    failure_plan: Vec<u32>,
+    /// One dummy hash per cost in the plan; building one costs nothing.
+    dummies: BTreeMap<u32, BcryptHash>,
     ignored_keys: Vec<String>,
+}
+
+/// One bcrypt verification of an attempt.
+#[derive(Debug, Clone, Copy)]
+enum Check<'a> {
+    /// Against one of the account's hashes: a match authenticates.
+    Account(&'a BcryptHash),
+    /// Against a dummy, for the work only: never authenticates.
+    Dummy(&'a BcryptHash),
+}
+
+impl Check<'_> {
+    #[cfg(test)]
+    fn cost(self) -> u32 {
+        match self {
+            Self::Account(hash) | Self::Dummy(hash) => hash.cost(),
+        }
+    }
 }
 
 impl Registry {
@@ -92,13 +120,26 @@ impl Registry {
     }
 
     fn from_accounts(accounts: HashMap<String, Vec<BcryptHash>>) -> Self {
-        let all_hashes = accounts.values().flatten();
-        let max_cost = all_hashes.map(BcryptHash::cost).max().unwrap_or(4);
-        let verifications_per_failure = accounts.values().map(Vec::len).max().unwrap_or(1);
+        let mut most_per_cost: BTreeMap<u32, usize> = BTreeMap::new();
+        for hashes in accounts.values() {
+            for (cost, count) in count_per_cost(hashes) {
+                let most = most_per_cost.entry(cost).or_default();
+                *most = (*most).max(count);
+            }
+        }
+        let failure_plan = most_per_cost
+            .iter()
+            .rev()
+            .flat_map(|(cost, count)| std::iter::repeat_n(*cost, *count))
+            .collect();
+        let dummies = most_per_cost
+            .keys()
+            .map(|cost| (*cost, BcryptHash::dummy(*cost)))
+            .collect();
         Self {
             accounts,
-            dummy: BcryptHash::dummy(max_cost),
-            verifications_per_failure,
+            failure_plan,
+            dummies,
             ignored_keys: Vec::new(),
         }
     }
@@ -152,16 +193,37 @@ impl Registry {
     /// [`Registry::verify`], telling which hash matched (the verified-credential cache keys
     /// on it).
     pub fn matching_hash(&self, client_id: &str, secret: &[u8]) -> Option<&BcryptHash> {
-        let hashes = self.hashes(client_id);
-        for hash in hashes {
-            if verify_secret(secret, hash) {
-                return Some(hash);
+        for check in self.checks(client_id) {
+            match check {
+                Check::Account(hash) => {
+                    if verify_secret(secret, hash) {
+                        return Some(hash);
+                    }
+                }
+                // Done for the work only (kept from being optimised away); a dummy never
+                // authenticates.
+                Check::Dummy(hash) => {
+                    std::hint::black_box(verify_secret(secret, hash));
+                }
             }
         }
-        for _ in hashes.len()..self.verifications_per_failure {
-            verify_secret(secret, &self.dummy);
-        }
         None
+    }
+
+    /// The verifications an attempt for `client_id` makes until one matches: the account's
+    /// hashes in file order, then a dummy for each cost of the failure plan they left
+    /// uncovered, highest first. Whatever the id, the costs are those of the plan.
+    fn checks(&self, client_id: &str) -> Vec<Check<'_>> {
+        let hashes = self.hashes(client_id);
+        let mut covered = count_per_cost(hashes);
+        let mut checks: Vec<Check<'_>> = hashes.iter().map(Check::Account).collect();
+        for cost in &self.failure_plan {
+            match covered.get_mut(cost) {
+                Some(count) if *count > 0 => *count -= 1,
+                _ => checks.push(Check::Dummy(&self.dummies[cost])),
+            }
+        }
+        checks
     }
 
     /// The hashes in force for `client_id` (none for an unknown id).
@@ -201,8 +263,22 @@ impl Registry {
 
     /// How many bcrypt verifications a failed attempt costs.
     pub fn verifications_per_failure(&self) -> usize {
-        self.verifications_per_failure
+        self.failure_plan.len()
     }
+
+    /// The cost of each bcrypt verification a failed attempt makes, highest first.
+    pub fn failure_plan(&self) -> &[u32] {
+        &self.failure_plan
+    }
+}
+
+/// How many of `hashes` have each cost.
+fn count_per_cost(hashes: &[BcryptHash]) -> BTreeMap<u32, usize> {
+    let mut counts = BTreeMap::new();
+    for hash in hashes {
+        *counts.entry(hash.cost()).or_default() += 1;
+    }
+    counts
 }
 
 #[cfg(test)]

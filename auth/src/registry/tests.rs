@@ -148,6 +148,20 @@ fn several_hashes_all_verify() {
     assert_eq!(registry.verifications_per_failure(), 2);
 }
 
+fn hash_at(secret: &str, cost: u32) -> String {
+    hash_secret(secret.as_bytes(), cost).unwrap().to_string()
+}
+
+/// The costs an attempt for `id` verifies when it fails, in the order verified.
+fn failure_costs(registry: &Registry, id: &str) -> Vec<u32> {
+    registry.checks(id).into_iter().map(Check::cost).collect()
+}
+
+fn sorted_highest_first(mut costs: Vec<u32>) -> Vec<u32> {
+    costs.sort_unstable_by(|a, b| b.cmp(a));
+    costs
+}
+
 #[test]
 fn failures_cost_the_same_number_of_verifications_for_known_and_unknown_ids() {
     let text = format!(
@@ -157,9 +171,88 @@ fn failures_cost_the_same_number_of_verifications_for_known_and_unknown_ids() {
         hash("3")
     );
     let registry = Registry::from_yaml(&text, &path()).unwrap();
-    // Every failure pads to the account with the most hashes, with a dummy of the top cost.
-    assert_eq!(registry.verifications_per_failure(), 2);
-    assert_eq!(registry.dummy.cost(), 4);
+    // One cost: every failure pads to the account with the most hashes.
+    assert_eq!(registry.failure_plan(), [4, 4]);
+    for id in ["a", "b", "nobody"] {
+        assert_eq!(failure_costs(&registry, id), [4, 4], "{id}");
+    }
+}
+
+#[test]
+fn failures_verify_the_same_costs_whatever_costs_the_registry_mixes() {
+    // A cost being raised account by account: `old` still at 4, `new` at 5, `rotating` holding
+    // one of each, `pair` two at 4.
+    let text = format!(
+        "accounts:\n  - id: old\n    clientSecretHash: \"{}\"\n  - id: new\n    clientSecretHash: \"{}\"\n  - id: rotating\n    clientSecretHashes: [\"{}\", \"{}\"]\n  - id: pair\n    clientSecretHashes: [\"{}\", \"{}\"]\n",
+        hash_at("old", 4),
+        hash_at("new", 5),
+        hash_at("rotating-new", 5),
+        hash_at("rotating-old", 4),
+        hash_at("pair-1", 4),
+        hash_at("pair-2", 4),
+    );
+    let registry = Registry::from_yaml(&text, &path()).unwrap();
+    // Each cost as often as the account with the most hashes of it has: one at 5, two at 4.
+    assert_eq!(registry.failure_plan(), [5, 4, 4]);
+    assert_eq!(registry.verifications_per_failure(), 3);
+    for id in ["old", "new", "rotating", "pair", "unknown", ""] {
+        assert_eq!(
+            sorted_highest_first(failure_costs(&registry, id)),
+            [5, 4, 4],
+            "{id}"
+        );
+    }
+    // The account's own hashes come first, in file order, so a success stops early; the
+    // dummies fill in the rest of the plan.
+    assert_eq!(failure_costs(&registry, "old"), [4, 5, 4]);
+    assert_eq!(failure_costs(&registry, "new"), [5, 4, 4]);
+    assert_eq!(failure_costs(&registry, "rotating"), [5, 4, 4]);
+    assert_eq!(failure_costs(&registry, "unknown"), [5, 4, 4]);
+    for id in ["old", "new", "rotating", "pair"] {
+        let checks = registry.checks(id);
+        let own = checks
+            .iter()
+            .filter(|check| matches!(check, Check::Account(_)))
+            .count();
+        assert_eq!(own, registry.accounts[id].len(), "{id}");
+    }
+    assert!(
+        registry
+            .checks("unknown")
+            .iter()
+            .all(|check| matches!(check, Check::Dummy(_)))
+    );
+    // Every secret still verifies for its own account only.
+    for (id, secret) in [
+        ("old", "old"),
+        ("new", "new"),
+        ("rotating", "rotating-new"),
+        ("rotating", "rotating-old"),
+        ("pair", "pair-2"),
+    ] {
+        assert!(registry.verify(id, secret.as_bytes()), "{id}");
+        assert!(!registry.verify("unknown", secret.as_bytes()), "{id}");
+    }
+    assert!(!registry.verify("old", b"new"));
+}
+
+#[test]
+fn the_plan_is_the_smallest_every_account_fits_into() {
+    let text = format!(
+        "accounts:\n  - id: a\n    clientSecretHash: \"{}\"\n  - id: b\n    clientSecretHashes: [\"{}\", \"{}\"]\n",
+        hash_at("a", 5),
+        hash_at("b1", 4),
+        hash_at("b2", 4),
+    );
+    let registry = Registry::from_yaml(&text, &path()).unwrap();
+    assert_eq!(registry.failure_plan(), [5, 4, 4]);
+    assert_eq!(failure_costs(&registry, "a"), [5, 4, 4]);
+    assert_eq!(failure_costs(&registry, "b"), [4, 4, 5]);
+    // The dummies are hashes of the plan's costs that nothing matches.
+    assert_eq!(registry.dummies.keys().copied().collect::<Vec<_>>(), [4, 5]);
+    for (cost, dummy) in &registry.dummies {
+        assert_eq!(dummy.cost(), *cost);
+    }
 }
 
 fn config(ids: &[&str]) -> Config {

@@ -5,6 +5,13 @@
 //! text and replaces invalid UTF-8 with U+FFFD. A token endpoint must refuse such bodies
 //! (`invalid_request`) rather than authenticate with a secret the client never sent, so decoding is
 //! done here, strictly; `form_urlencoded` is still what clients and tests encode with.
+//!
+//! A body holds at most [`MAX_PARAMETERS`] parameters, counted while splitting and before
+//! anything is decoded, so the work a body can cause is linear in its size and small.
+
+/// The most parameters a form body may hold. A token request has one to three; the limit leaves
+/// room for clients that add a few optional ones (`scope`, `audience`...).
+pub(crate) const MAX_PARAMETERS: usize = 32;
 
 /// Why a form body or component was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,6 +20,8 @@ pub(crate) enum FormError {
     BadPercentEncoding,
     /// The decoded bytes are not UTF-8.
     NotUtf8,
+    /// More than [`MAX_PARAMETERS`] parameters.
+    TooManyParameters,
 }
 
 impl FormError {
@@ -20,14 +29,25 @@ impl FormError {
         match self {
             Self::BadPercentEncoding => "malformed percent-encoding in the form body",
             Self::NotUtf8 => "the form body is not valid UTF-8",
+            Self::TooManyParameters => {
+                "the form body has more than 32 parameters; a token request needs at most 3"
+            }
         }
     }
 }
 
-/// Splits a body into decoded `(name, value)` pairs, in order, repeats included.
+/// Splits a body into decoded `(name, value)` pairs, in order, repeats included. Empty pieces
+/// (`a=1&&b=2`) are not parameters. A body of more than [`MAX_PARAMETERS`] is refused before
+/// any of it is decoded: the count stops at the first piece past the limit.
 pub(crate) fn parse_pairs(body: &[u8]) -> Result<Vec<(String, String)>, FormError> {
-    body.split(|byte| *byte == b'&')
-        .filter(|pair| !pair.is_empty())
+    let pieces = || {
+        body.split(|byte| *byte == b'&')
+            .filter(|pair| !pair.is_empty())
+    };
+    if pieces().nth(MAX_PARAMETERS).is_some() {
+        return Err(FormError::TooManyParameters);
+    }
+    pieces()
         .map(|pair| {
             let (name, value) = match pair.iter().position(|byte| *byte == b'=') {
                 Some(at) => (&pair[..at], &pair[at + 1..]),
@@ -87,6 +107,32 @@ mod tests {
     #[test]
     fn keeps_repeats_for_the_caller_to_refuse() {
         assert_eq!(pairs("a=1&a=2").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn holds_at_most_max_parameters_and_counts_before_decoding() {
+        let body = |count: usize| {
+            (0..count)
+                .map(|index| format!("p{index}=v"))
+                .collect::<Vec<_>>()
+                .join("&")
+        };
+        assert_eq!(pairs(&body(MAX_PARAMETERS)).unwrap().len(), MAX_PARAMETERS);
+        assert_eq!(
+            pairs(&body(MAX_PARAMETERS + 1)),
+            Err(FormError::TooManyParameters)
+        );
+        // Empty pieces are not parameters.
+        let padded = format!("&&{}&&", body(MAX_PARAMETERS).replace('&', "&&"));
+        assert_eq!(pairs(&padded).unwrap().len(), MAX_PARAMETERS);
+        // The count comes first: a malformed escape past the limit is never decoded.
+        let malformed = format!("{}&bad=%zz", body(MAX_PARAMETERS));
+        assert_eq!(pairs(&malformed), Err(FormError::TooManyParameters));
+        let description = FormError::TooManyParameters.description();
+        assert!(
+            description.contains(&format!("more than {MAX_PARAMETERS} parameters")),
+            "{description}"
+        );
     }
 
     #[test]

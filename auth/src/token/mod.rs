@@ -17,6 +17,7 @@
 mod form;
 mod mint;
 mod request;
+mod shown_id;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -37,6 +38,7 @@ use crate::state::ServiceState;
 use crate::verification_pool::{ADMISSION_WAIT, NotRun, QueueFull};
 use mint::MintedToken;
 use request::{ClientCredentials, TokenRequest, read_token_request};
+use shown_id::ShownClientId;
 
 /// What the throttle and the log know about a request, filled in as the checks proceed.
 #[derive(Default)]
@@ -85,11 +87,11 @@ pub(crate) async fn token_endpoint(
         Err(error) => {
             let reason = error.reason();
             shared.metrics.count_outcome(reason);
-            let client_id = facts.client_id.as_deref().unwrap_or_default();
+            let shown = ShownClientId::new(facts.client_id.as_deref().unwrap_or_default());
             if matches!(error, AuthError::Internal(_)) {
-                tracing::error!(event = "token_request_failed", reason, clientId = client_id, source = %source, error = %Chain(&error), "token request failed");
+                tracing::error!(event = "token_request_failed", reason, clientId = shown.text.as_str(), clientIdBytes = shown.cut_from_bytes, source = %source, error = %Chain(&error), "token request failed");
             } else {
-                tracing::info!(event = "token_request_rejected", reason, clientId = client_id, source = %source, "token request rejected");
+                tracing::info!(event = "token_request_rejected", reason, clientId = shown.text.as_str(), clientIdBytes = shown.cut_from_bytes, source = %source, "token request rejected");
             }
             error.into_response()
         }

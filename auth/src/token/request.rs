@@ -1,9 +1,12 @@
-//! Reading a token request: content type, size limit, form body, client authentication.
+//! Reading a token request: content type, size limit, form body (at most
+//! [`MAX_PARAMETERS`](super::form::MAX_PARAMETERS) parameters, none repeated), client
+//! authentication.
 //!
 //! Every way a request can be malformed ends here as an [`AuthError`] with an OAuth2 code;
 //! nothing reaches bcrypt unless the request is well formed and names exactly one client by
 //! exactly one method (RFC 6749 §2.3).
 
+use std::collections::HashSet;
 use std::pin::Pin;
 
 use axum::body::{Body, HttpBody};
@@ -50,8 +53,10 @@ impl std::fmt::Debug for ClientCredentials {
     }
 }
 
-/// The parameters the token endpoint reads; others are ignored (RFC 6749 §3.2), though still
-/// refused when repeated.
+/// The parameters the token endpoint reads. Others are ignored (RFC 6749 §3.2), but still
+/// counted towards the form's parameter limit and still refused when repeated: §3.2 says
+/// request parameters "MUST NOT be included more than once", whichever they are, and a client
+/// that repeats one has a bug worth hearing about.
 const GRANT_TYPE: &str = "grant_type";
 const CLIENT_ID: &str = "client_id";
 const CLIENT_SECRET: &str = "client_secret";
@@ -68,9 +73,11 @@ pub(crate) async fn read_token_request(
     let mut grant_type = None;
     let mut body_id = None;
     let mut body_secret = None;
-    for (index, (name, value)) in pairs.iter().enumerate() {
+    // One pass, one set lookup per parameter: the check is linear in the body's size.
+    let mut seen = HashSet::with_capacity(pairs.len());
+    for (name, value) in &pairs {
         // RFC 6749 §3.2: "Request and response parameters MUST NOT be included more than once."
-        if pairs[..index].iter().any(|(earlier, _)| earlier == name) {
+        if !seen.insert(name.as_str()) {
             return Err(AuthError::InvalidRequest(repeated_description(name)));
         }
         // §3.2: "Parameters sent without a value MUST be treated as if they were omitted."

@@ -2,7 +2,10 @@
 //! into a pipe, a refused `RUST_LOG`, stable snake_case events with camelCase fields, and
 //! never a secret, a hash or a token.
 
-use std::process::Command;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use rustix::process::Signal;
 
@@ -263,4 +266,118 @@ async fn logs_are_json_events_that_never_carry_a_secret_a_hash_or_a_token() {
             );
         }
     }
+}
+
+/// Posts a wrong secret for `client_id` in the body and checks the 401.
+async fn post_unknown_client(base: &str, client_id: &str) {
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", client_id),
+        ("client_secret", "wrong"),
+    ];
+    let response = http_client()
+        .post(format!("{base}/auth/oauth/token"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+}
+
+#[tokio::test]
+async fn a_presented_client_id_is_logged_in_at_most_128_bytes_escaped() {
+    let fixture = Fixture::new();
+    let mut running = Running::start(command(&fixture));
+    let long = "A".repeat(10 * 1024);
+    post_unknown_client(&running.base, &long).await;
+    let rejected = running.wait_for("token_request_rejected");
+    let shown = rejected["clientId"].as_str().unwrap();
+    assert!(shown.len() <= 128, "{shown}");
+    assert_eq!(shown, format!("{}…", "A".repeat(125)));
+    assert_eq!(rejected["clientIdBytes"], 10 * 1024);
+    let line = running.seen.last().unwrap();
+    assert!(line.len() < 512, "{line}");
+
+    let hostile = "evil\n2026-12-02T00:00:00Z INFO forged\x1b[31m\u{9b}\u{202e}\\";
+    post_unknown_client(&running.base, hostile).await;
+    let rejected = running.wait_for("token_request_rejected");
+    assert_eq!(
+        rejected["clientId"],
+        "evil\\u{a}2026-12-02T00:00:00Z INFO forged\\u{1b}[31m\\u{9b}\\u{202e}\\\\"
+    );
+    assert!(rejected.get("clientIdBytes").is_none(), "{rejected}");
+    let (status, _, stderr) = running.terminate();
+    assert_eq!(status, Some(0), "{stderr}");
+}
+
+/// The binary in the human format: its stdout lines, and SIGKILL if the test ends early.
+struct HumanRunning {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl HumanRunning {
+    fn start(mut command: Command) -> Self {
+        command.args(["--log-format", "human"]);
+        let mut child = command.spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = sender.send(line);
+            }
+        });
+        Self { child, lines }
+    }
+
+    /// The next line containing `text`, waiting up to a minute.
+    fn next_with(&self, text: &str) -> String {
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("no line with {text}"));
+            if line.contains(text) {
+                return line;
+            }
+        }
+    }
+}
+
+impl Drop for HumanRunning {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn the_human_format_shows_a_hostile_client_id_escaped_on_one_line() {
+    let fixture = Fixture::new();
+    let running = HumanRunning::start(command(&fixture));
+    let started = running.next_with("auth_started");
+    let port: String = started[started.find("127.0.0.1:").unwrap() + "127.0.0.1:".len()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+
+    let hostile = format!(
+        "evil\n2026-12-02T00:00:00Z INFO forged\x1b[31m{}",
+        "B".repeat(200)
+    );
+    post_unknown_client(&format!("http://127.0.0.1:{port}"), &hostile).await;
+    let rejected = running.next_with("token_request_rejected");
+    // The human format quotes string fields as Rust does, so the id's escapes show their
+    // backslash doubled.
+    let escaped = r"evil\u{a}2026-12-02T00:00:00Z INFO forged\u{1b}[31m";
+    let shown = format!("{escaped}{}…", "B".repeat(125 - escaped.len()));
+    let expected = format!("clientId=\"{}\"", shown.replace('\\', r"\\"));
+    assert!(rejected.contains(&expected), "{rejected}");
+    assert!(
+        rejected.contains(&format!("clientIdBytes={}", hostile.len())),
+        "{rejected}"
+    );
+    assert!(!rejected.contains('\x1b'), "{rejected:?}");
+    // One line: the text after the id's newline is on the line of the text before it.
+    assert!(rejected.len() < 512, "{rejected}");
 }

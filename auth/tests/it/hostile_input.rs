@@ -275,7 +275,8 @@ proptest! {
     }
 
     /// A well-formed registry of unique ids loads with every account, whatever the bcrypt
-    /// variant and cost of each hash, and costs as many verifications as its longest list.
+    /// variant and cost of each hash, and a failure verifies each cost as many times as the
+    /// account with the most hashes of that cost has, highest cost first.
     #[test]
     fn well_formed_registries_load_every_account(
         accounts in proptest::collection::btree_map(
@@ -293,8 +294,17 @@ proptest! {
         }
         let registry = registry_problems(&text).unwrap();
         prop_assert_eq!(registry.len(), accounts.len());
-        let longest = accounts.values().map(Vec::len).max().unwrap();
-        prop_assert_eq!(registry.verifications_per_failure(), longest);
+        let mut plan = Vec::new();
+        for cost in (4..=31).rev() {
+            let most = accounts
+                .values()
+                .map(|hashes| hashes.iter().filter(|(_, c)| *c == cost).count())
+                .max()
+                .unwrap();
+            plan.extend(std::iter::repeat_n(cost, most));
+        }
+        prop_assert_eq!(registry.failure_plan(), &plan[..]);
+        prop_assert_eq!(registry.verifications_per_failure(), plan.len());
         let debug = format!("{registry:?}");
         prop_assert!(!debug.contains(SALT_AND_HASH), "{}", debug);
     }

@@ -122,6 +122,32 @@ async fn a_repeated_parameter_is_invalid_request() {
 }
 
 #[tokio::test]
+async fn a_64_kib_body_of_10_000_distinct_parameters_is_invalid_request() {
+    // Within the size limit, every name different: once a quadratic repeat check's worst case.
+    let (_fixture, server) = start().await;
+    let mut body = form(&[
+        ("grant_type", "client_credentials"),
+        ("client_id", SCHEDULER),
+        ("client_secret", SCHEDULER_SECRET),
+    ]);
+    for index in 0..10_000 {
+        body.push_str(&format!("&n{index}"));
+    }
+    body.push_str("&pad=");
+    body.push_str(&"x".repeat(auth::MAX_BODY_BYTES - body.len()));
+    assert_eq!(body.len(), auth::MAX_BODY_BYTES);
+    let response = server.raw(Some(FORM), body).await;
+    assert_eq!(response.status(), 400);
+    let answer: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(answer["error"], "invalid_request");
+    assert_eq!(
+        answer["error_description"],
+        "the form body has more than 32 parameters; a token request needs at most 3"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn another_grant_type_is_unsupported_grant_type() {
     let (_fixture, server) = start().await;
     for grant in [

@@ -121,6 +121,30 @@ fn a_staged_key_is_published_at_once_and_signs_from_not_before() {
 }
 
 #[test]
+fn a_staged_key_open_to_group_or_others_is_refused_and_never_settled() {
+    let f = Fixture::new();
+    f.keys.rotate(STAGED).unwrap();
+    let next = f.path(NEXT_KEY_FILE);
+    let private_before = std::fs::read(f.path(PRIVATE_KEY_FILE)).unwrap();
+    std::fs::set_permissions(&next, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let expected = format!(
+        "{}: mode 0640 lets group or others read the private key; run `chmod 600 {}`",
+        next.display(),
+        next.display()
+    );
+    assert_eq!(f.keys.load().unwrap_err().to_string(), expected);
+    // Past notBefore, the next command would settle the staged key into private.pem: refused
+    // before anything is copied.
+    f.at(400);
+    assert_eq!(f.keys.rotate(STAGED).unwrap_err().to_string(), expected);
+    assert_eq!(
+        std::fs::read(f.path(PRIVATE_KEY_FILE)).unwrap(),
+        private_before
+    );
+    let mode = std::fs::metadata(&next).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o640);
+}
+#[test]
 fn now_brings_a_staged_rotation_forward() {
     let f = Fixture::new();
     let old = f.kid_file();

@@ -125,6 +125,61 @@ async fn repeated_parameters_are_refused() {
     }
 }
 
+/// `count` distinct parameters: the three the endpoint reads, then `p3=x`, `p4=x`...
+fn body_of(count: usize) -> String {
+    let mut pairs = vec![
+        "grant_type=client_credentials".to_owned(),
+        "client_id=a".to_owned(),
+        "client_secret=s".to_owned(),
+    ];
+    pairs.extend((3..count).map(|index| format!("p{index}=x")));
+    pairs.truncate(count);
+    pairs.join("&")
+}
+
+#[tokio::test]
+async fn a_body_holds_at_most_32_parameters() {
+    use crate::token::form::MAX_PARAMETERS;
+    assert_eq!(MAX_PARAMETERS, 32);
+    let at_limit = read(
+        headers(&[("content-type", FORM)]),
+        body_of(MAX_PARAMETERS).as_bytes(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(at_limit.credentials.unwrap().client_id, "a");
+    let over = read(
+        headers(&[("content-type", FORM)]),
+        body_of(MAX_PARAMETERS + 1).as_bytes(),
+    )
+    .await;
+    assert_eq!(
+        invalid_request(over),
+        "the form body has more than 32 parameters; a token request needs at most 3"
+    );
+}
+
+#[tokio::test]
+async fn a_repeat_is_found_wherever_it_is_within_the_limit() {
+    let full = body_of(32);
+    for (repeat, named) in [
+        ("client_id=a", "parameter client_id is repeated"),
+        (
+            "grant_type=client_credentials",
+            "parameter grant_type is repeated",
+        ),
+        ("p3=x", "a parameter is repeated"),
+        ("p30=y", "a parameter is repeated"),
+    ] {
+        // Replace the last parameter with the repeat, so the two are 30 or more apart.
+        let (kept, _) = full.rsplit_once('&').unwrap();
+        let body = format!("{kept}&{repeat}");
+        let description =
+            invalid_request(read(headers(&[("content-type", FORM)]), body.as_bytes()).await);
+        assert_eq!(description, named, "{repeat}");
+    }
+}
+
 #[tokio::test]
 async fn both_authentication_methods_at_once_are_refused() {
     let header = basic("a", "s");
