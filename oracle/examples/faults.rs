@@ -2,7 +2,7 @@
 //! fault-injection suite, in real time, with all scenarios side by side (about two minutes).
 //!
 //! ```sh
-//! cargo run --release -p oracle --example faults                 # all 17 scenarios
+//! cargo run --release -p oracle --example faults                 # all 18 scenarios
 //! cargo run --release -p oracle --example faults -- 503 hang     # those whose name contains a word
 //! ```
 //!
@@ -11,8 +11,10 @@
 //! `-- http-503 connection-reset hang` repeats what the former `outage` example measured.
 //!
 //! The scenarios and their timeline are `tests/it/support/fault_scenarios.rs`, the same ones
-//! the paused-clock suite `tests/it/faults.rs` asserts on: tokens live 20 s; the endpoint is
-//! healthy for 25 s, faulty for 60 s (three token lifetimes), then healed for 40 s. Each
+//! the paused-clock suite `tests/it/faults.rs` asserts on: tokens live 20 s (in
+//! `whole-second-exp-10s-outage`, 10 s JWTs whose whole-second `exp` falls before receipt +
+//! `expires_in`, checked against that `exp` at the ledger); the endpoint is healthy for 25 s,
+//! faulty for 60 s (three token lifetimes), then healed for 40 s. Each
 //! scenario gets its own scripted token endpoint (`tests/it/support/fake_auth.rs`), its own fake
 //! ledger and its own `irsforge-oracle` child process, configured from
 //! `examples/irsforge.builtin.yaml` with every cron firing each second, so both service

@@ -242,6 +242,10 @@ impl TokenFetcher for ClientCredentialsFetcher {
     fn kind(&self) -> TokenSourceKind {
         TokenSourceKind::ClientCredentials
     }
+
+    fn endpoint(&self) -> String {
+        self.endpoint.clone()
+    }
 }
 
 impl fmt::Debug for ClientCredentialsFetcher {

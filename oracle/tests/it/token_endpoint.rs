@@ -312,6 +312,7 @@ async fn an_http_outage_in_the_middle_of_a_10_s_ttl_heals_without_a_restart() {
         &config_for(&auth),
         &secrets(),
         exact_policy(),
+        std::sync::Arc::new(service_runtime::clock::SystemClock),
     )
     .await
     .unwrap();

@@ -54,6 +54,8 @@ impl ScriptedFetcher {
             "mark-publisher",
             self.clone() as Arc<dyn TokenFetcher>,
             policy,
+            // The scripted tokens are opaque: no `exp` to read against the clock.
+            Arc::new(service_runtime::clock::SystemClock),
         )
         .await
     }
