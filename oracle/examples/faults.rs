@@ -18,7 +18,8 @@
 //! scenario gets its own scripted token endpoint (`tests/it/support/fake_auth.rs`), its own fake
 //! ledger and its own `irsforge-oracle` child process, configured from
 //! `examples/irsforge.builtin.yaml` with every cron firing each second, so both service
-//! accounts take a token from their handle each second and present it to the ledger.
+//! accounts present a token to the ledger each second, each request taking it from the
+//! account's handle just before it is sent.
 //!
 //! Printed per scenario and account: requests during the fault (which lasts a minute, so this is
 //! the rate per minute), the most in any 60 s and in any 1 s of the run, the smallest gap, the

@@ -74,6 +74,11 @@ impl ScriptedFetcher {
         Instant::now() - self.origin
     }
 
+    /// When a token this fetcher issued expires.
+    pub(crate) fn expires_at(&self, token: &str) -> Option<Instant> {
+        self.issued.lock().unwrap().get(token).copied()
+    }
+
     /// Panics unless the token is one this fetcher issued and it has not expired.
     pub(crate) fn assert_unexpired(&self, token: &BearerToken) {
         let expires = *self
