@@ -88,10 +88,12 @@ async fn main() -> anyhow::Result<()> {
     let binary = oracle_binary()?;
     println!("oracle binary: {}", binary.display());
     println!(
-        "{} scenarios side by side; tokens live {} s; fault from {} s to {} s; run ends at {} s; \
-         client timeout {} ms; every cron fires each second\n",
+        "{} scenarios side by side; tokens live {} s ({} s in {}); fault from {} s to {} s; run \
+         ends at {} s; client timeout {} ms; every cron fires each second\n",
         faults.len(),
         fault_scenarios::TOKEN_SECONDS,
+        fault_scenarios::SHORT_TOKEN_SECONDS,
+        Fault::WholeSecondExpOutage.name(),
         FAULT_START.as_secs(),
         FAULT_END.as_secs(),
         RUN_END.as_secs(),
