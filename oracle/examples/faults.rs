@@ -2,7 +2,7 @@
 //! fault-injection suite, in real time, with all scenarios side by side (about two minutes).
 //!
 //! ```sh
-//! cargo run --release -p oracle --example faults                 # all 17 scenarios
+//! cargo run --release -p oracle --example faults                 # all 18 scenarios
 //! cargo run --release -p oracle --example faults -- 503 hang     # those whose name contains a word
 //! ```
 //!
@@ -11,12 +11,15 @@
 //! `-- http-503 connection-reset hang` repeats what the former `outage` example measured.
 //!
 //! The scenarios and their timeline are `tests/it/support/fault_scenarios.rs`, the same ones
-//! the paused-clock suite `tests/it/faults.rs` asserts on: tokens live 20 s; the endpoint is
-//! healthy for 25 s, faulty for 60 s (three token lifetimes), then healed for 40 s. Each
+//! the paused-clock suite `tests/it/faults.rs` asserts on: tokens live 20 s (in
+//! `whole-second-exp-10s-outage`, 10 s JWTs whose whole-second `exp` falls before receipt +
+//! `expires_in`, checked against that `exp` at the ledger); the endpoint is healthy for 25 s,
+//! faulty for 60 s (three token lifetimes), then healed for 40 s. Each
 //! scenario gets its own scripted token endpoint (`tests/it/support/fake_auth.rs`), its own fake
 //! ledger and its own `irsforge-oracle` child process, configured from
 //! `examples/irsforge.builtin.yaml` with every cron firing each second, so both service
-//! accounts take a token from their handle each second and present it to the ledger.
+//! accounts present a token to the ledger each second, each request taking it from the
+//! account's handle just before it is sent.
 //!
 //! Printed per scenario and account: requests during the fault (which lasts a minute, so this is
 //! the rate per minute), the most in any 60 s and in any 1 s of the run, the smallest gap, the
@@ -85,10 +88,12 @@ async fn main() -> anyhow::Result<()> {
     let binary = oracle_binary()?;
     println!("oracle binary: {}", binary.display());
     println!(
-        "{} scenarios side by side; tokens live {} s; fault from {} s to {} s; run ends at {} s; \
-         client timeout {} ms; every cron fires each second\n",
+        "{} scenarios side by side; tokens live {} s ({} s in {}); fault from {} s to {} s; run \
+         ends at {} s; client timeout {} ms; every cron fires each second\n",
         faults.len(),
         fault_scenarios::TOKEN_SECONDS,
+        fault_scenarios::SHORT_TOKEN_SECONDS,
+        Fault::WholeSecondExpOutage.name(),
         FAULT_START.as_secs(),
         FAULT_END.as_secs(),
         RUN_END.as_secs(),

@@ -12,8 +12,10 @@ use std::fmt;
 use shared_config::{AuthProvider, Config, EnvSource};
 
 use crate::config::{self, CronOrigin, MARK_PUBLISHER_CRON_ENV};
+use crate::error::{OracleError, TokenError};
+use crate::ledger::LedgerClient;
 use crate::token::client_credentials::secret_variable;
-use crate::token::{TokenHandle, demo, env_override};
+use crate::token::{ClientCredentialsFetcher, TokenHandle, demo, env_override};
 
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,6 +101,9 @@ pub fn check(config: &Config, env: &dyn EnvSource) -> CheckReport {
         }
         Err(error) => report.push(false, "schedule", error.to_string()),
     }
+    if let Err(error @ OracleError::PlainHttpLedger { .. }) = LedgerClient::from_config(config) {
+        report.push(false, "ledger", error.to_string());
+    }
     for account in config::accounts(config) {
         check_account(account, config, env, &mut report);
     }
@@ -140,6 +145,12 @@ fn check_account(account: &str, config: &Config, env: &dyn EnvSource, report: &m
                     "not declared in auth.serviceAccounts".into(),
                 );
             } else if env.var(&variable).is_some_and(|secret| !secret.is_empty()) {
+                if let Err(error @ TokenError::PlainHttpTokenEndpoint { .. }) =
+                    ClientCredentialsFetcher::from_config(account, config, env)
+                {
+                    report.push(false, account, error.to_string());
+                    return;
+                }
                 report.push(
                     true,
                     account,

@@ -44,6 +44,17 @@ pub enum OracleError {
         /// The builder's error.
         detail: String,
     },
+    /// Under `profile: production`, a ledger URL that is plain `http://` to a host that is not
+    /// loopback: every service token would cross the network readable.
+    #[error(
+        "refusing to send tokens over plain http:// to the ledger at {url} (the operator org's \
+         ledgerUrl): {rule}",
+        rule = crate::http::PLAIN_HTTP_RULE
+    )]
+    PlainHttpLedger {
+        /// The ledger URL, without any user name or password.
+        url: String,
+    },
     /// The metrics port could not be bound (in use, or not permitted).
     #[error("cannot listen for /metrics on {address}")]
     MetricsBind {
@@ -107,6 +118,19 @@ impl std::fmt::Display for FailureReason {
 /// Why a service token could not be obtained.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum TokenError {
+    /// Under `profile: production`, a token endpoint that is plain `http://` to a host that is
+    /// not loopback: the client secret would cross the network readable.
+    #[error(
+        "refusing to send the client secret over plain http:// to {url} (from {setting}): \
+         {rule}",
+        rule = crate::http::PLAIN_HTTP_RULE
+    )]
+    PlainHttpTokenEndpoint {
+        /// The endpoint, without any user name or password.
+        url: String,
+        /// Where it came from: `platform.authPublicUrl` or `SERVICE_TOKEN_URL`.
+        setting: &'static str,
+    },
     /// A `SERVICE_TOKEN_*` / `SERVICE_CLIENT_ID_*` variable holds an unusable value.
     #[error("{variable}: {detail}")]
     InvalidSetting {
@@ -238,6 +262,7 @@ impl TokenError {
             Self::Rejected { .. } => FailureReason::Rejected,
             Self::MissingClientSecret { .. }
             | Self::InvalidSetting { .. }
+            | Self::PlainHttpTokenEndpoint { .. }
             | Self::UnknownAccount { .. }
             | Self::PartyNotFound { .. }
             | Self::AmbiguousParty { .. }

@@ -75,7 +75,8 @@
 //! needs a different fix: `malformed_response` (a 2xx that is not a token
 //! response: the URL points at something else), `rejected` (another 4xx or a redirect; in the
 //! demo profile, a ledger refusing the admin token) and `configuration` (missing secret,
-//! undeclared account, unknown party hint, expired environment token). `tick_failed` reasons
+//! undeclared account, unknown party hint, expired environment token, plain http:// to a
+//! remote token endpoint under `profile: production`). `tick_failed` reasons
 //! are [`TickError::reason`]: `token_unavailable`, `timeout`, `job_failed` and the
 //! [`LedgerError::reason`]s, plus `leadership_lost` (the lease lapsed during the tick).
 //!
@@ -86,7 +87,12 @@
 //!   background refresher and on-demand callers ([`token::policy`]). The recovery runs in the
 //!   background once the held token is past use, so a service holds a fresh token within about
 //!   15 s of auth returning even when its cron fires rarely.
-//! - `get_token()` stops handing a token out `min(5 s, lifetime / 20)` before it expires.
+//! - A token ends at the earlier of the request's send time + `expires_in` and its own JWT
+//!   `exp` (read, not verified, against the injected wall clock); `get_token()` stops handing
+//!   it out `lifetime / 20`, between 1 s and 5 s, before that. Jobs take a token for each
+//!   ledger request, not one per tick ([`jobs::JobContext::token`]).
+//! - Under `profile: production`, a token endpoint or ledger URL that is plain `http://` to a
+//!   host other than loopback is refused at start; no client honours proxy variables.
 //! - `invalid_client` on refresh: no 90 % retry; the token is still handed out until its end
 //!   (it cannot be revoked anyway); recovery then waits at least 60 s between attempts, so a
 //!   registry fixed by a SIGHUP reload heals the service without a restart while the auth

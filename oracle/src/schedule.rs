@@ -2,9 +2,9 @@
 //!
 //! Each [`CronTask`] loops: compute the next fire time after the last one (in UTC, from its
 //! `Clock`), `select!` between sleeping until then and cancellation, run the tick under
-//! [`CronTask::tick_timeout`] (take a token from the service's handle, then run the job),
-//! log `tick_completed` or `tick_failed` (cron, reason), and loop. A failing tick never ends
-//! the loop: the next fire tries again, with a fresh `get_token()`.
+//! [`CronTask::tick_timeout`] (the job takes a token from the service's handle before each
+//! ledger request it sends), log `tick_completed` or `tick_failed` (cron, reason), and loop. A
+//! failing tick never ends the loop: the next fire tries again.
 //!
 //! Missed-tick policy: **skip**. When a tick overruns later fires (or the process was stalled
 //! or suspended), those fires are not caught up; the runner logs `ticks_missed` with their
@@ -103,7 +103,7 @@ pub struct CronTask {
     pub token: TokenHandle,
     /// The ledger.
     pub ledger: LedgerClient,
-    /// The most one tick (token and job together) may take.
+    /// The most one tick (the job and the tokens it waits for) may take.
     pub tick_timeout: Duration,
     /// Where the time of day comes from.
     pub clock: Arc<dyn Clock>,
@@ -185,12 +185,11 @@ impl CronTask {
             return true;
         }
         let work = async {
-            let token = self.token.get_token().await.map_err(TickError::Token)?;
             self.job
                 .run(JobContext {
                     cron: &self.name,
                     account_id,
-                    token: &token,
+                    tokens: &self.token,
                     ledger: &self.ledger,
                     fired_at,
                 })

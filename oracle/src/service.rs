@@ -41,7 +41,7 @@ pub struct OracleOptions {
     pub jobs: Jobs,
     /// The most one tick may take.
     pub tick_timeout: Duration,
-    /// Where the crons read the time of day.
+    /// Where the crons read the time of day, and the token handles read a JWT's `exp` against.
     pub clock: Arc<dyn Clock>,
     /// Serve `/metrics` on this listener; `None` serves no metrics.
     pub metrics_listener: Option<TcpListener>,
@@ -147,8 +147,9 @@ pub async fn start(
         .unwrap_or_else(|| RefreshPolicy::from_config(config));
     let resolve = |account: &'static str| {
         let policy = policy.clone();
+        let clock = options.clock.clone();
         async move {
-            resolve_with_policy(account, config, env, policy)
+            resolve_with_policy(account, config, env, policy, clock.clone())
                 .await
                 .map_err(|source| OracleError::Token {
                     account: account.to_owned(),

@@ -64,6 +64,9 @@ impl JwksCache {
             .timeout(options.total_timeout)
             .pool_max_idle_per_host(1)
             .pool_idle_timeout(std::time::Duration::from_secs(30))
+            // A proxy from the environment (HTTP_PROXY, ALL_PROXY) could hand out its own
+            // keys: the JWKS is fetched directly, always.
+            .no_proxy()
             .build()
             .map_err(SandboxError::HttpClient)?;
         Ok(Self {

@@ -35,10 +35,47 @@ pub(crate) fn client(timeout: Duration) -> Result<reqwest::Client, String> {
         .pool_max_idle_per_host(POOL_MAX_IDLE_PER_HOST)
         .pool_idle_timeout(POOL_IDLE_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
+        // HTTP_PROXY, HTTPS_PROXY and ALL_PROXY are ignored: a proxy from the environment would
+        // see every client secret and token the oracle sends.
+        .no_proxy()
         .user_agent(concat!("irsforge-oracle/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|error| describe_chain(&error))
 }
+
+/// Whether `url` is plain `http://` to a host that is not loopback (`127.0.0.0/8`, `::1`, or
+/// the name `localhost`): what the oracle refuses to send a client secret or a token to under
+/// `profile: production`, where anyone on the path could read it.
+pub(crate) fn is_plain_http_to_remote(url: &url::Url) -> bool {
+    if url.scheme() != "http" {
+        return false;
+    }
+    match url.host() {
+        Some(url::Host::Ipv4(address)) => !address.is_loopback(),
+        Some(url::Host::Ipv6(address)) => {
+            !(address.is_loopback()
+                || address
+                    .to_ipv4_mapped()
+                    .is_some_and(|mapped| mapped.is_loopback()))
+        }
+        Some(url::Host::Domain(name)) => {
+            !name.trim_end_matches('.').eq_ignore_ascii_case("localhost")
+        }
+        None => true,
+    }
+}
+
+/// `url` without its user name and password, for messages.
+pub(crate) fn shown_url(url: &url::Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.to_string()
+}
+
+/// What the production rule says, for the messages of both refusals.
+pub(crate) const PLAIN_HTTP_RULE: &str = "under `profile: production` it must be https://, or \
+     http:// only to a loopback host (127.0.0.0/8, ::1, localhost)";
 
 /// What went wrong with a request that got no usable answer, in a few words: the timeout, or
 /// the innermost cause (`connection refused`, `connection reset by peer`, …). Never includes
@@ -114,4 +151,47 @@ fn describe_chain(error: &reqwest::Error) -> String {
         cause = source.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn remote(url: &str) -> bool {
+        is_plain_http_to_remote(&url::Url::parse(url).unwrap())
+    }
+
+    #[test]
+    fn plain_http_is_remote_unless_the_host_is_loopback() {
+        for loopback in [
+            "http://127.0.0.1:7575",
+            "http://127.255.0.9/",
+            "http://[::1]:3002/auth",
+            "http://[::ffff:127.0.0.1]/",
+            "http://localhost:7575",
+            "http://LOCALHOST./x",
+        ] {
+            assert!(!remote(loopback), "{loopback}");
+        }
+        for far in [
+            "http://10.0.0.5:7575",
+            "http://128.0.0.1/",
+            "http://[::2]/",
+            "http://ledger.example.com",
+            "http://localhost.example.com/",
+            "http://api.localhost/",
+            "http://0.0.0.0/",
+        ] {
+            assert!(remote(far), "{far}");
+        }
+        for secure in ["https://ledger.example.com", "https://10.0.0.5:443/"] {
+            assert!(!remote(secure), "{secure}");
+        }
+    }
+
+    #[test]
+    fn shown_urls_drop_user_name_and_password() {
+        let url = url::Url::parse("http://user:hunter2@ledger.example.com:7575/api").unwrap();
+        assert_eq!(shown_url(&url), "http://ledger.example.com:7575/api");
+    }
 }

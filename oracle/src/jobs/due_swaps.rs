@@ -25,7 +25,10 @@ where
 {
     let now = context.ledger_time()?;
     let request = QueryRequest::templates([template_id(SWAP)]);
-    let contracts = context.ledger.query(context.token, &request).await?;
+    let contracts = context
+        .ledger
+        .query(&context.token().await?, &request)
+        .await?;
     let mut tally = Tally::new(context.cron, "swaps");
     for contract in contracts.iter().filter(|c| c.is_instance_of(SWAP)) {
         let stable_id = contract.payload[Swap::STABLE_FIELD].as_str().unwrap_or("?");

@@ -106,7 +106,10 @@ pub(crate) async fn find_by_stable_id<V: StableView>(
         query: Some(Value::Object(filter)),
         readers: None,
     };
-    let contracts = context.ledger.query(context.token, &request).await?;
+    let contracts = context
+        .ledger
+        .query(&context.token().await?, &request)
+        .await?;
     let mut found = Vec::new();
     for contract in contracts.iter().filter(|c| c.is_instance_of(V::TEMPLATE)) {
         let view = V::decode(contract).map_err(TickError::Job)?;
@@ -159,7 +162,11 @@ where
         argument: argument.clone(),
         meta: None,
     };
-    match context.ledger.exercise(context.token, &request).await {
+    match context
+        .ledger
+        .exercise(&context.token().await?, &request)
+        .await
+    {
         Ok(result) => Ok(ExerciseTry::Done(ExerciseOutcome::Exercised {
             argument,
             result,

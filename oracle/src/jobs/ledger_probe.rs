@@ -31,7 +31,10 @@ impl LedgerProbe {
 impl Job for LedgerProbe {
     fn run<'a>(&'a self, context: JobContext<'a>) -> JobFuture<'a> {
         Box::pin(async move {
-            let contracts = context.ledger.query(context.token, &self.request).await?;
+            let contracts = context
+                .ledger
+                .query(&context.token().await?, &self.request)
+                .await?;
             tracing::info!(
                 event = "ledger_query_completed",
                 cron = %context.cron,

@@ -48,7 +48,10 @@ impl Job for MarkPublisher {
                 template_id(DISCOUNT_CURVE),
                 template_id(SWAP),
             ]);
-            let contracts = context.ledger.query(context.token, &request).await?;
+            let contracts = context
+                .ledger
+                .query(&context.token().await?, &request)
+                .await?;
             let market = Market::read(&contracts)?;
             let valuation = context.ledger_time()?;
             let mut tally = Tally::new(context.cron, "CSAs");

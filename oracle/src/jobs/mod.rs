@@ -1,10 +1,12 @@
 //! The work each cron tick does.
 //!
 //! A [`Job`] is a trait object the cron runner ([`crate::schedule`]) calls once per fire with a
-//! [`JobContext`]: the token it took from the service's handle for this tick, the ledger client
-//! and the fire time. The runner owns everything around the call (the token, the timeout,
-//! cancellation, the `tick_completed` / `tick_failed` events); a job only does its ledger work
-//! and says what it did in a [`JobReport`] or why it failed in a [`TickError`].
+//! [`JobContext`]: the service's token source, the ledger client and the fire time. Each ledger
+//! request takes its token from the source ([`JobContext::token`]) just before it is sent, so
+//! a tick that spans a token's expiry never presents the old one. The runner owns everything
+//! around the call (the timeout, cancellation, the `tick_completed` / `tick_failed` events); a
+//! job only does its ledger work and says what it did in a [`JobReport`] or why it failed in a
+//! [`TickError`] (a token that cannot be had is `TickError::Token`, `token_unavailable`).
 //!
 //! One file per job; [`Jobs::default`] runs the real ones against the IRSForge world of
 //! `crates/ledger-sandbox/WORLD.md`:
@@ -49,26 +51,68 @@ pub use mature::Mature;
 pub use settle_net::SettleNet;
 pub use trigger::TriggerLifecycle;
 
-use crate::error::TickError;
+use crate::error::{TickError, TokenError};
 use crate::http::BearerToken;
 use crate::ledger::LedgerClient;
+use crate::token::TokenHandle;
+
+/// The future a [`TokenSource`] returns.
+pub type TokenFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<BearerToken, TokenError>> + Send + 'a>>;
+
+/// Where a job's ledger requests take their tokens: the service's [`TokenHandle`], or a fixed
+/// [`BearerToken`] (tests, one-off tools).
+pub trait TokenSource: Send + Sync {
+    /// A token valid now.
+    fn token(&self) -> TokenFuture<'_>;
+}
+
+impl TokenSource for TokenHandle {
+    fn token(&self) -> TokenFuture<'_> {
+        Box::pin(self.get_token())
+    }
+}
+
+impl TokenSource for BearerToken {
+    fn token(&self) -> TokenFuture<'_> {
+        let token = self.clone();
+        Box::pin(async move { Ok(token) })
+    }
+}
 
 /// What a job gets for one tick.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct JobContext<'a> {
     /// The cron's name: `mark-publisher`, `trigger`, `settleNet` or `mature`.
     pub cron: &'a str,
-    /// The service account whose token this is.
+    /// The service account whose tokens these are.
     pub account_id: &'a str,
-    /// A token valid at the start of the tick.
-    pub token: &'a BearerToken,
+    /// The service's tokens: take one per ledger request with [`JobContext::token`].
+    pub tokens: &'a dyn TokenSource,
     /// The operator's ledger.
     pub ledger: &'a LedgerClient,
     /// The fire time the tick belongs to.
     pub fired_at: DateTime<Utc>,
 }
 
+impl std::fmt::Debug for JobContext<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobContext")
+            .field("cron", &self.cron)
+            .field("account_id", &self.account_id)
+            .field("ledger", &self.ledger.base_url())
+            .field("fired_at", &self.fired_at)
+            .finish_non_exhaustive()
+    }
+}
+
 impl JobContext<'_> {
+    /// A token for the next ledger request, from the service's handle: call it just before
+    /// each request, never once for several.
+    pub async fn token(&self) -> Result<BearerToken, TickError> {
+        self.tokens.token().await.map_err(TickError::Token)
+    }
+
     /// The fire time as a ledger `Time`: truncated to the microsecond, as the ledger keeps it.
     pub fn ledger_time(&self) -> Result<Timestamp, TickError> {
         Timestamp::from_datetime(self.fired_at)

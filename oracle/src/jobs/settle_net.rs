@@ -35,7 +35,10 @@ impl Job for SettleNet {
     fn run<'a>(&'a self, context: JobContext<'a>) -> JobFuture<'a> {
         Box::pin(async move {
             let request = QueryRequest::templates([template_id(CSA)]);
-            let contracts = context.ledger.query(context.token, &request).await?;
+            let contracts = context
+                .ledger
+                .query(&context.token().await?, &request)
+                .await?;
             let mut tally = Tally::new(context.cron, "CSAs");
             for contract in contracts.iter().filter(|c| c.is_instance_of(CSA)) {
                 let stable_id = contract.payload["csaId"].as_str().unwrap_or("?");

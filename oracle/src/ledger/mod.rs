@@ -20,7 +20,7 @@ use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use shared_config::Config;
+use shared_config::{Config, Profile};
 use url::Url;
 
 pub use types::{
@@ -56,9 +56,17 @@ impl LedgerClient {
     }
 
     /// The client of the operator's participant (the `ledgerUrl` of the org whose role is
-    /// `operator`), with `oracle.ledgerTimeoutMs`.
+    /// `operator`), with `oracle.ledgerTimeoutMs`. Under `profile: production` a plain
+    /// `http://` URL to a host that is not loopback is refused: tokens would cross the network
+    /// readable.
     pub fn from_config(config: &Config) -> Result<Self, OracleError> {
-        Self::new(config.operator_ledger_url(), config.oracle.ledger_timeout())
+        let url = config.operator_ledger_url();
+        if config.profile == Profile::Production && http::is_plain_http_to_remote(url) {
+            return Err(OracleError::PlainHttpLedger {
+                url: http::shown_url(url),
+            });
+        }
+        Self::new(url, config.oracle.ledger_timeout())
     }
 
     /// The JSON API's base URL, without a trailing slash.

@@ -31,7 +31,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue};
-use shared_config::{Config, EnvSource};
+use shared_config::{Config, EnvSource, Profile};
 
 use super::env_override::env_suffix;
 use super::response::{self, MAX_RESPONSE_BYTES};
@@ -114,10 +114,10 @@ impl ClientCredentialsFetcher {
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
-        let endpoint = match set(TOKEN_URL_ENV) {
-            None => config.platform.token_endpoint(),
+        let (endpoint, setting) = match set(TOKEN_URL_ENV) {
+            None => (config.platform.token_endpoint(), "platform.authPublicUrl"),
             Some(url) => match url::Url::parse(&url) {
-                Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => url,
+                Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => (url, TOKEN_URL_ENV),
                 _ => {
                     return Err(TokenError::InvalidSetting {
                         variable: TOKEN_URL_ENV.to_owned(),
@@ -126,6 +126,15 @@ impl ClientCredentialsFetcher {
                 }
             },
         };
+        if config.profile == Profile::Production
+            && let Ok(parsed) = url::Url::parse(&endpoint)
+            && http::is_plain_http_to_remote(&parsed)
+        {
+            return Err(TokenError::PlainHttpTokenEndpoint {
+                url: http::shown_url(&parsed),
+                setting,
+            });
+        }
         let client_id =
             set(&client_id_variable(account_id)).unwrap_or_else(|| account_id.to_owned());
         Ok(
@@ -232,6 +241,10 @@ impl TokenFetcher for ClientCredentialsFetcher {
 
     fn kind(&self) -> TokenSourceKind {
         TokenSourceKind::ClientCredentials
+    }
+
+    fn endpoint(&self) -> String {
+        self.endpoint.clone()
     }
 }
 

@@ -11,8 +11,9 @@
 //! Branches 2 and 3 are [`TokenFetcher`]s driven by the same [`TokenHandle`] machinery
 //! ([`handle`] with its background task in `handle/refresher.rs`, and [`policy`]): the first
 //! token is fetched before the handle is returned (so boot fails loudly), refreshed at 80 % of
-//! its life, retried once at 90 %, then recovered with capped, jittered backoff. `get_token()` never hands out a token past its
-//! expiry (minus a safety margin).
+//! its life, retried once at 90 %, then recovered with capped, jittered backoff. A token's life
+//! ends at the earlier of send time + `expires_in` and its own JWT `exp`; `get_token()` never
+//! hands out a token within a safety margin (at least 1 s) of that.
 //!
 //! The token text is a [`BearerToken`] (from the leaf module `http`, which the ledger client
 //! shares), whose `Debug` is redacted and which has no `Display`, so it cannot reach a log line
@@ -31,6 +32,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use service_runtime::clock::{Clock, SystemClock};
 use shared_config::{AuthProvider, Config, EnvSource};
 
 pub use crate::http::BearerToken;
@@ -67,6 +69,11 @@ pub trait TokenFetcher: Send + Sync + 'static {
 
     /// Which branch this fetcher implements, for logs and status.
     fn kind(&self) -> TokenSourceKind;
+
+    /// Where tokens come from, for error messages: the token endpoint's URL, or a description.
+    fn endpoint(&self) -> String {
+        format!("the {} token source", self.kind().as_str())
+    }
 }
 
 /// Resolves the token source for a service account (the first branch that applies) and
@@ -83,16 +90,24 @@ pub async fn resolve_service_token(
     config: &Config,
     env: &dyn EnvSource,
 ) -> Result<TokenHandle, TokenError> {
-    resolve_with_policy(account_id, config, env, RefreshPolicy::from_config(config)).await
+    resolve_with_policy(
+        account_id,
+        config,
+        env,
+        RefreshPolicy::from_config(config),
+        Arc::new(SystemClock),
+    )
+    .await
 }
 
 /// [`resolve_service_token`] with an explicit refresh policy (tests and benchmarks shorten the
-/// backoff or turn the jitter off).
+/// backoff or turn the jitter off) and wall clock (which a token's JWT `exp` is read against).
 pub async fn resolve_with_policy(
     account_id: &str,
     config: &Config,
     env: &dyn EnvSource,
     policy: RefreshPolicy,
+    clock: Arc<dyn Clock>,
 ) -> Result<TokenHandle, TokenError> {
     if let Some(found) = env_override::find(account_id, env) {
         tracing::info!(
@@ -112,7 +127,7 @@ pub async fn resolve_with_policy(
         }
     };
     match fetcher {
-        Ok(fetcher) => TokenHandle::start(account_id, fetcher, policy).await,
+        Ok(fetcher) => TokenHandle::start(account_id, fetcher, policy, clock).await,
         Err(error) => {
             log_acquire_failed(account_id, &error);
             Err(error)

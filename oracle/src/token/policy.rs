@@ -4,9 +4,15 @@
 //! 60 s outage, never more than one a second, a fresh token within 20 s of the endpoint
 //! healing, never an expired token handed out):
 //!
-//! - Scheduled refresh at 80 % of the token's life, one retry at 90 % (the platform's rule).
-//!   Both are measured from the moment the request that obtained the token was *sent*, so the
-//!   server's `exp` (stamped after it received the request) is never earlier than ours.
+//! - A token's life ends at the earlier of the request's *send* time + `expires_in` and the
+//!   token's own JWT `exp` (read, not verified; converted from wall-clock seconds to the
+//!   handle's monotonic clock through the injected `Clock` at the send time). Servers stamp
+//!   `exp` in whole seconds, rounded down, so it can be up to a second earlier than send time +
+//!   `expires_in`; the ledger goes by `exp`.
+//! - Scheduled refresh at 80 % of that life, one retry at 90 % (the platform's rule), both
+//!   measured from the send time; for lives under 10 s they are brought forward so that both
+//!   fall before the token's usable end (below): the refresh a second before it, the retry at
+//!   it.
 //! - Once the token is past use, recovery attempts follow capped exponential backoff: 2 s, 4 s,
 //!   8 s, then 15 s, each shortened by up to 15 % of random jitter (so many oracles restarted
 //!   together do not stay in step), measured from the start of the failed attempt, and never
@@ -23,9 +29,11 @@
 //!   recovery (which honours it as well) takes over.
 //! - Whatever the path (scheduled, recovery, on demand), two requests of one account are never
 //!   closer than [`RefreshPolicy::min_request_spacing`], which cannot be set below one second.
-//! - `get_token()` treats a token as expired a safety margin before its real expiry:
-//!   `min(5 s, lifetime / 20)`, so a token handed out still has time to reach the ledger
-//!   (whose default leeway is zero) and the margin never eats into the 90 % retry.
+//! - `get_token()` treats a token as expired a safety margin before its expiry:
+//!   `lifetime / 20`, at least [`MIN_SAFETY_MARGIN`] (1 s) and at most 5 s, so a token handed
+//!   out still has time to reach the ledger (whose default leeway is zero), and a token whose
+//!   `exp` a clock reading of whole seconds put at the edge is not handed out in its last
+//!   second. Each ledger request takes its token from the handle just before it is sent.
 
 use std::time::Duration;
 
@@ -36,6 +44,8 @@ use crate::error::FailureReason;
 
 /// The hard floor of [`RefreshPolicy::min_request_spacing`].
 pub const MIN_REQUEST_SPACING_FLOOR: Duration = Duration::from_secs(1);
+/// The least safety margin before a token's expiry, whatever its lifetime.
+pub const MIN_SAFETY_MARGIN: Duration = Duration::from_secs(1);
 
 /// Refresh, retry and backoff settings of a [`super::TokenHandle`].
 #[derive(Debug, Clone)]
@@ -54,7 +64,8 @@ pub struct RefreshPolicy {
     pub invalid_client_cooldown: Duration,
     /// The least time between two requests of one account (1 s, never less).
     pub min_request_spacing: Duration,
-    /// The most the safety margin before expiry can be (5 s).
+    /// The most the safety margin before expiry can be (5 s; never less than
+    /// [`MIN_SAFETY_MARGIN`]).
     pub max_safety_margin: Duration,
     /// A guard around one fetch, beyond the HTTP client's own timeout.
     pub attempt_timeout: Duration,
@@ -114,17 +125,31 @@ impl RefreshPolicy {
         self.backoff_first = self.backoff_first.max(self.min_request_spacing);
         self.backoff_cap = self.backoff_cap.max(self.backoff_first);
         self.attempt_timeout = self.attempt_timeout.max(Duration::from_millis(100));
+        self.max_safety_margin = self.max_safety_margin.max(MIN_SAFETY_MARGIN);
         self
     }
 
-    /// When a token obtained at `obtained` is refreshed.
+    /// When a token obtained at `obtained` is refreshed: at 80 % of its life, and at least a
+    /// request spacing before its usable end (which matters for lives under 10 s).
     pub fn refresh_at(&self, obtained: Instant, lifetime: Duration) -> Instant {
-        obtained + lifetime.mul_f64(self.refresh_fraction)
+        let usable = self.usable_life(lifetime);
+        obtained
+            + lifetime
+                .mul_f64(self.refresh_fraction)
+                .min(usable.saturating_sub(self.min_request_spacing))
     }
 
-    /// When a failed refresh is retried.
+    /// When a failed refresh is retried: at 90 % of its life, and no later than its usable end.
     pub fn retry_at(&self, obtained: Instant, lifetime: Duration) -> Instant {
-        obtained + lifetime.mul_f64(self.retry_fraction)
+        obtained
+            + lifetime
+                .mul_f64(self.retry_fraction)
+                .min(self.usable_life(lifetime))
+    }
+
+    /// How long after it was obtained a token of `lifetime` may be handed out.
+    pub fn usable_life(&self, lifetime: Duration) -> Duration {
+        lifetime.saturating_sub(self.safety_margin(lifetime))
     }
 
     /// When a scheduled refresh of a token obtained at `obtained`, which failed at `ended`, is
@@ -146,13 +171,16 @@ impl RefreshPolicy {
             return Some(at);
         };
         let server_wait = ended + retry_after.min(self.backoff_cap);
-        let usable_until = obtained + lifetime - self.safety_margin(lifetime);
+        let usable_until = obtained + self.usable_life(lifetime);
         (server_wait < usable_until).then(|| at.max(server_wait))
     }
 
-    /// How long before its expiry a token stops being handed out.
+    /// How long before its expiry a token stops being handed out: a twentieth of its life,
+    /// at least [`MIN_SAFETY_MARGIN`], at most [`Self::max_safety_margin`].
     pub fn safety_margin(&self, lifetime: Duration) -> Duration {
-        self.max_safety_margin.min(lifetime / 20)
+        (lifetime / 20)
+            .min(self.max_safety_margin)
+            .max(MIN_SAFETY_MARGIN)
     }
 
     /// The recovery delay after `failures` consecutive failures (1-based), before jitter.
@@ -325,15 +353,55 @@ mod tests {
     }
 
     #[test]
-    fn safety_margin_is_five_seconds_or_a_twentieth_of_short_lives() {
+    fn safety_margin_is_a_twentieth_of_the_life_between_one_and_five_seconds() {
         let policy = RefreshPolicy::default();
+        let margin = |seconds: u64| policy.safety_margin(Duration::from_secs(seconds));
+        assert_eq!(margin(900), Duration::from_secs(5));
+        assert_eq!(margin(60), Duration::from_secs(3));
+        // Whole-second `exp` can put the real expiry up to a second early: never less than 1 s.
+        assert_eq!(margin(10), Duration::from_secs(1));
+        assert_eq!(margin(5), Duration::from_secs(1));
+        assert_eq!(margin(1), Duration::from_secs(1));
+        // A configured maximum below the floor is raised to it.
+        let small = RefreshPolicy {
+            max_safety_margin: Duration::ZERO,
+            ..RefreshPolicy::default()
+        }
+        .normalized();
         assert_eq!(
-            policy.safety_margin(Duration::from_secs(900)),
-            Duration::from_secs(5)
+            small.safety_margin(Duration::from_secs(900)),
+            MIN_SAFETY_MARGIN
         );
+        for millis in (0..=86_400_000).step_by(7_919) {
+            let life = Duration::from_millis(millis);
+            assert!(
+                policy.safety_margin(life) >= Duration::from_secs(1),
+                "{life:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn short_lives_refresh_and_retry_before_their_usable_end() {
+        let policy = RefreshPolicy::default();
+        let obtained = Instant::now();
+        let at = |lifetime: Duration| {
+            (
+                policy.refresh_at(obtained, lifetime) - obtained,
+                policy.retry_at(obtained, lifetime) - obtained,
+                policy.usable_life(lifetime),
+            )
+        };
+        let ms = Duration::from_millis;
+        // Long lives keep 80 % and 90 %.
         assert_eq!(
-            policy.safety_margin(Duration::from_secs(10)),
-            Duration::from_millis(500)
+            at(Duration::from_secs(900)),
+            (ms(720_000), ms(810_000), ms(895_000))
         );
+        assert_eq!(at(Duration::from_secs(10)), (ms(8000), ms(9000), ms(9000)));
+        // A 5 s token whose whole-second exp left it 4.2 s: usable until 3.2 s.
+        assert_eq!(at(ms(4200)), (ms(2200), ms(3200), ms(3200)));
+        // A 10 s token with 9.3 s left: usable until 8.3 s, refresh at 80 %, retry at the end.
+        assert_eq!(at(ms(9300)), (ms(7300), ms(8300), ms(8300)));
     }
 }

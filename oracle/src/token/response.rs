@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
 
 use super::FetchedToken;
@@ -33,6 +34,11 @@ pub const MAX_LIFETIME: Duration = Duration::from_secs(86_400);
 /// Bodies longer than this are refused without being read further.
 pub const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 
+/// The longest token read as a JWT; a longer one is used as an opaque token (its `expires_in`
+/// alone decides its life). Far above any real service token, and it bounds the work of
+/// decoding what a server sent.
+pub const MAX_JWT_BYTES: usize = 16 * 1024;
+
 /// The `iat` and `exp` claims of a JWT, read without verifying it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct JwtTimes {
@@ -40,19 +46,71 @@ pub(crate) struct JwtTimes {
     pub(crate) exp: Option<i64>,
 }
 
-/// Reads `iat`/`exp` from a JWT's payload; `None` when the token is not a JWT. The signature is
-/// not checked: this is only used to avoid holding a token past its own stated expiry.
+/// Reads `iat`/`exp` from a JWT's payload; `None` when the token is not a JWT (not three
+/// base64url segments whose middle one is a JSON object, or longer than [`MAX_JWT_BYTES`]).
+/// A claim that is not a number is absent; a fractional one is rounded down, a huge one
+/// saturates. The signature is not checked: this is only used to avoid holding a token past
+/// its own stated expiry.
 pub(crate) fn jwt_times(token: &str) -> Option<JwtTimes> {
+    if token.len() > MAX_JWT_BYTES {
+        return None;
+    }
     let mut parts = token.split('.');
-    let (_header, payload) = (parts.next()?, parts.next()?);
-    parts.next()?;
+    let (_header, payload, _signature) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
     let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
     let claims: serde_json::Map<String, Value> = serde_json::from_slice(&bytes).ok()?;
-    let time = |name: &str| claims.get(name).and_then(Value::as_f64).map(|t| t as i64);
+    // `as` saturates at the ends of i64.
+    let time = |name: &str| {
+        claims
+            .get(name)
+            .and_then(Value::as_f64)
+            .map(|t| t.floor() as i64)
+    };
     Some(JwtTimes {
         iat: time("iat"),
         exp: time("exp"),
     })
+}
+
+/// The `exp` of a token that is a JWT, in seconds since the Unix epoch; `None` for a token that
+/// is not a JWT or carries no numeric `exp`. Not verified.
+pub fn jwt_exp(token: &str) -> Option<i64> {
+    jwt_times(token)?.exp
+}
+
+/// The least time a token must have left by its own `exp`, counted from when the request was
+/// sent: the 1 s safety margin plus a second of use. Shorter means this host's clock is ahead
+/// of the issuer's (or the issuer's `exp` is wrong); the token is refused then.
+pub const MIN_REMAINING_BY_EXP: Duration = Duration::from_secs(2);
+
+/// The life of `token` counted from `sent` (the wall-clock time the request was sent): the
+/// earlier of `lifetime` (from `expires_in`, already bounded) and the JWT's own `exp`, when the
+/// token is a JWT carrying one. `Err` says why the token cannot be used.
+pub(crate) fn effective_lifetime(
+    token: &str,
+    lifetime: Duration,
+    sent: DateTime<Utc>,
+) -> Result<Duration, String> {
+    let Some(exp) = jwt_exp(token) else {
+        return Ok(lifetime);
+    };
+    let remaining_ms = i128::from(exp) * 1000 - i128::from(sent.timestamp_millis());
+    let least = MIN_REMAINING_BY_EXP.as_millis() as i128;
+    if remaining_ms < least {
+        let sent_at = sent.to_rfc3339_opts(SecondsFormat::Millis, true);
+        return Err(format!(
+            "the token's exp ({exp}) is {:.3} s after the request was sent ({sent_at} by this \
+             host's clock); at least {} s are needed: is this host's clock ahead of the \
+             issuer's?",
+            remaining_ms as f64 / 1000.0,
+            MIN_REMAINING_BY_EXP.as_secs()
+        ));
+    }
+    let by_exp = u64::try_from(remaining_ms).map_or(Duration::MAX, Duration::from_millis);
+    Ok(lifetime.min(by_exp))
 }
 
 /// Interprets one answer of the token endpoint.

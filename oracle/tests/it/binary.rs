@@ -396,3 +396,68 @@ async fn every_example_config_passes_check() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proxy_variables_are_ignored_by_the_token_and_ledger_clients() {
+    let auth = FakeAuth::start(|_| Reply::token(900)).await;
+    let ledger = FakeLedger::start("secret", serde_json::json!([])).await;
+    // A proxy that would see every secret and token: nothing may connect to it.
+    let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    proxy.set_nonblocking(true).unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let mut vars = SECRETS.to_vec();
+    vars.push(("IRSFORGE_AUTH_PUBLIC_URL", auth.base_url.as_str()));
+    vars.push(("IRSFORGE_LEDGER_URL", ledger.url.as_str()));
+    vars.push(("MARK_PUBLISHER_CRON", "* * * * * *"));
+    for name in [
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "all_proxy",
+    ] {
+        vars.push((name, proxy_url.as_str()));
+    }
+    let mut command = oracle(&vars);
+    command
+        .args(["--config", BUILTIN_PATH])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = command.spawn().unwrap();
+    let child_stdout = child.stdout.take().unwrap();
+    // Through boot (a token from the auth service) and one tick (a query to the ledger).
+    let seen = tokio::task::spawn_blocking(move || {
+        let mut seen = Vec::new();
+        for line in BufReader::new(child_stdout).lines() {
+            let line = line.unwrap();
+            let done = line.contains("\"event\":\"tick_completed\"")
+                || line.contains("\"event\":\"tick_failed\"");
+            seen.push(line);
+            if done {
+                break;
+            }
+        }
+        seen
+    });
+    let seen = tokio::time::timeout(Duration::from_secs(60), seen)
+        .await
+        .expect("a tick within 60 s")
+        .unwrap();
+    rustix::process::kill_process(
+        rustix::process::Pid::from_child(&child),
+        rustix::process::Signal::TERM,
+    )
+    .unwrap();
+    tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    let last = seen.last().map(String::as_str).unwrap_or_default();
+    assert!(last.contains("\"event\":\"tick_completed\""), "{seen:#?}");
+    assert!(!auth.requests().is_empty());
+    assert!(!ledger.calls_to("/v1/query").is_empty());
+    assert_eq!(
+        proxy.accept().map(|_| ()).unwrap_err().kind(),
+        std::io::ErrorKind::WouldBlock,
+        "the oracle connected to the proxy"
+    );
+}

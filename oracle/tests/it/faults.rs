@@ -14,7 +14,7 @@ use std::time::Duration;
 use oracle::FailureReason;
 
 use crate::support::fault_scenarios::{
-    CLIENT_TIMEOUT, Effect, FAULT_END, FAULT_START, Fault, RETRY_AFTER_SECONDS,
+    CLIENT_TIMEOUT, Effect, FAULT_END, FAULT_START, Fault, RETRY_AFTER_SECONDS, SHORT_TOKEN_SECONDS,
 };
 use run::{Observed, run};
 
@@ -124,6 +124,7 @@ fn every_fault_is_listed_once_in_order_under_its_own_name() {
             Fault::ExpiresInHugeJwt => 14,
             Fault::InvalidClient => 15,
             Fault::PortClosed => 16,
+            Fault::WholeSecondExpOutage => 17,
         };
         assert_eq!(place, index, "{fault:?}");
         assert!(names.insert(fault.name()), "{} twice", fault.name());
@@ -303,5 +304,43 @@ async fn a_closed_port_for_three_token_lifetimes_heals_without_a_restart() {
     for account in &seen.accounts {
         // The client kept trying, at the backoff's pace, although nothing answered.
         assert!(account.figures.during_fault >= 4, "{:?}", account.requests);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn whole_second_exp_earlier_than_expires_in_is_never_used_past_it_through_an_outage() {
+    let seen = observe(Fault::WholeSecondExpOutage).await;
+    assert_fault_errors(&seen, FailureReason::Network, "HTTP 503");
+    // The endpoint's exps really were at least a second earlier than receipt + expires_in,
+    // and often more (whole seconds, rounded down).
+    let lives = seen.auth.issued_lifetimes();
+    assert!(lives.len() >= 4, "{lives:?}");
+    let at_most = Duration::from_secs(SHORT_TOKEN_SECONDS - 1);
+    assert!(lives.iter().all(|life| *life <= at_most), "{lives:?}");
+    assert!(lives.iter().any(|life| *life < at_most), "{lives:?}");
+    for account in &seen.accounts {
+        let context = format!("{}: requests at {:?}", account.id, account.requests);
+        assert!(!account.uses.is_empty(), "{context}");
+        for used in &account.uses {
+            let expires = used.expires.expect("every token handed out was issued");
+            // Handed out only while at least the 1 s margin of its exp was left.
+            assert!(
+                used.at + Duration::from_secs(1) <= expires,
+                "{context}: used at {:?}, exp at {expires:?}",
+                used.at
+            );
+        }
+        // Refreshed before 80 % of a nominal 10 s life, as the effective life is shorter.
+        let healthy: Vec<_> = account
+            .requests
+            .iter()
+            .filter(|at| **at < FAULT_START)
+            .collect();
+        for pair in healthy.windows(2) {
+            assert!(
+                *pair[1] - *pair[0] < Duration::from_secs(SHORT_TOKEN_SECONDS * 8 / 10),
+                "{context}"
+            );
+        }
     }
 }

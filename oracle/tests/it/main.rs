@@ -10,6 +10,7 @@ mod faults;
 mod jobs;
 mod lease;
 mod ledger_client;
+mod production;
 mod real_auth;
 mod refresh_timing;
 mod sandbox;

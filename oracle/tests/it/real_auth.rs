@@ -124,7 +124,15 @@ async fn both_accounts_acquire_refresh_and_survive_an_auth_restart() {
     for account in ["mark-publisher", "scheduler"] {
         // The auth service may still be generating its key: the first attempt is the boot.
         let handle = loop {
-            match resolve_with_policy(account, &config, &env, exact_policy()).await {
+            match resolve_with_policy(
+                account,
+                &config,
+                &env,
+                exact_policy(),
+                std::sync::Arc::new(service_runtime::clock::SystemClock),
+            )
+            .await
+            {
                 Ok(handle) => break handle,
                 Err(error) if error.reason() == oracle::FailureReason::Network => {
                     tokio::time::sleep(Duration::from_millis(100)).await;

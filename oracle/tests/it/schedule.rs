@@ -1,5 +1,5 @@
-//! The cron runner under tokio's paused clock: fire times, token per tick, a rejected token
-//! failing only its tick, the skip policy for overruns, the tick timeout, cancellation, and
+//! The cron runner under tokio's paused clock: fire times, a token per ledger request (not
+//! per tick), a rejected token failing only its tick, the skip policy for overruns, the tick timeout, cancellation, and
 //! the ledger probe against a fake ledger.
 
 use std::sync::{Arc, Mutex};
@@ -59,9 +59,10 @@ impl RecordingJob {
 impl Job for RecordingJob {
     fn run<'a>(&'a self, context: JobContext<'a>) -> JobFuture<'a> {
         Box::pin(async move {
+            let token = context.token().await?;
             let run = {
                 let mut runs = self.runs.lock().unwrap();
-                runs.push((context.fired_at, context.token.expose().to_owned()));
+                runs.push((context.fired_at, token.expose().to_owned()));
                 runs.len() - 1
             };
             if let Behaviour::Take(duration) = (self.behaviour)(run) {
@@ -133,7 +134,7 @@ async fn a_rejected_token_fails_only_its_tick_and_the_next_fire_tries_again() {
     let cancel = CancellationToken::new();
     let runner = tokio::spawn(cron.run(cancel.clone()));
     tokio::time::sleep(Duration::from_secs(45)).await;
-    // The token is past use from 9.5 s; recovery attempts at 13 and 21 fail, 36 succeeds.
+    // The token is past use from 9 s; recovery attempts at 13 and 21 fail, 36 succeeds.
     assert_eq!(job.fired(), [40]);
     let failed = logs.named("tick_failed");
     assert_eq!(failed.len(), 3);
@@ -411,4 +412,68 @@ async fn fires_only_while_the_lease_is_certainly_held_and_cuts_a_tick_when_it_la
     runner.await.unwrap();
     lease.shutdown(true).await;
     handle.stop().await;
+}
+
+/// Queries the ledger, waits, and queries again: a tick that outlives its first token.
+struct TwoQueriesApart(Duration);
+
+impl Job for TwoQueriesApart {
+    fn run<'a>(&'a self, context: JobContext<'a>) -> JobFuture<'a> {
+        Box::pin(async move {
+            let request = oracle::ledger::QueryRequest::templates([CSA_TEMPLATE_ID]);
+            context
+                .ledger
+                .query(&context.token().await?, &request)
+                .await?;
+            tokio::time::sleep(self.0).await;
+            context
+                .ledger
+                .query(&context.token().await?, &request)
+                .await?;
+            Ok(JobReport::default())
+        })
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_ledger_request_of_a_tick_takes_a_token_valid_when_it_is_sent() {
+    // 5 s tokens: refreshed every 3 s (80 % capped a second before the usable end at 4 s).
+    let fetcher = ScriptedFetcher::new(|_| Step::Token(5));
+    let handle = fetcher.start(exact_policy()).await.unwrap();
+    let ledger = FakeLedger::start("secret", json!([])).await;
+    // The ledger notes, for each request, whether the token it carries had expired.
+    let seen: Arc<Mutex<Vec<(String, bool)>>> = Arc::default();
+    {
+        let (seen, fetcher) = (seen.clone(), fetcher.clone());
+        ledger.answer_with(move |call| {
+            let token = call.token.clone().unwrap_or_default();
+            let expired = fetcher
+                .expires_at(&token)
+                .is_none_or(|expires| tokio::time::Instant::now() >= expires);
+            seen.lock().unwrap().push((token, expired));
+            (200, json!({"status": 200, "result": []}))
+        });
+    }
+    let cancel = CancellationToken::new();
+    let runner = tokio::spawn(
+        task(
+            "*/10 * * * * *",
+            Arc::new(TwoQueriesApart(Duration::from_secs(6))),
+            handle.clone(),
+            &ledger.url,
+        )
+        .run(cancel.clone()),
+    );
+    tokio::time::sleep(Duration::from_secs(29)).await;
+    cancel.cancel();
+    runner.await.unwrap();
+    handle.stop().await;
+    let seen = seen.lock().unwrap().clone();
+    // Two ticks (10 and 20), two requests each, six seconds apart: longer than a token's life,
+    // so one token per tick would have reached the ledger expired.
+    assert_eq!(seen.len(), 4, "{seen:?}");
+    assert!(seen.iter().all(|(_, expired)| !expired), "{seen:?}");
+    for tick in seen.chunks(2) {
+        assert_ne!(tick[0].0, tick[1].0, "{seen:?}");
+    }
 }

@@ -312,6 +312,7 @@ async fn an_http_outage_in_the_middle_of_a_10_s_ttl_heals_without_a_restart() {
         &config_for(&auth),
         &secrets(),
         exact_policy(),
+        std::sync::Arc::new(service_runtime::clock::SystemClock),
     )
     .await
     .unwrap();
@@ -337,5 +338,44 @@ async fn an_http_outage_in_the_middle_of_a_10_s_ttl_heals_without_a_restart() {
         refused > 0,
         "the caller saw the gap between expiry and recovery"
     );
+    handle.stop().await;
+}
+
+#[tokio::test]
+async fn a_jwt_whose_exp_has_passed_by_this_hosts_clock_is_refused_clearly() {
+    // The issuer's clock runs an hour behind: its 900 s tokens expired before they arrive.
+    let auth = FakeAuth::start(|_| Reply::Jwt(900, json!(900))).await;
+    auth.set_clock(std::sync::Arc::new(
+        service_runtime::clock::ManualClock::new(chrono::Utc::now() - chrono::Duration::hours(1)),
+    ));
+    let error = resolve_service_token("mark-publisher", &config_for(&auth), &secrets())
+        .await
+        .expect_err("the boot must fail");
+    assert_eq!(error.reason(), FailureReason::MalformedResponse, "{error}");
+    let text = error.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "token endpoint {} returned a malformed response: the token's exp (",
+            auth.token_url()
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("at least 2 s are needed: is this host's clock ahead of the issuer's?"),
+        "{text}"
+    );
+    assert!(!text.contains("eyJ"), "{text}");
+
+    // An hour ahead instead: expires_in (900 s from the send time) decides.
+    let auth = FakeAuth::start(|_| Reply::Jwt(900, json!(900))).await;
+    auth.set_clock(std::sync::Arc::new(
+        service_runtime::clock::ManualClock::new(chrono::Utc::now() + chrono::Duration::hours(1)),
+    ));
+    let handle = resolve_service_token("mark-publisher", &config_for(&auth), &secrets())
+        .await
+        .unwrap();
+    let remaining = handle.status().remaining.unwrap();
+    assert!(remaining <= Duration::from_secs(900), "{remaining:?}");
+    assert!(remaining > Duration::from_secs(890), "{remaining:?}");
     handle.stop().await;
 }

@@ -172,3 +172,119 @@ fn exactly_one_auth_mode_must_be_given_and_bad_options_are_named() {
         "{stderr}"
     );
 }
+
+/// Accepts one connection on `listener` within 30 s, reads the request head and answers
+/// `{"keys":[]}`; the head, or `None` when nobody connected.
+fn serve_empty_jwks_once(
+    listener: std::net::TcpListener,
+) -> std::thread::JoinHandle<Option<String>> {
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        listener.set_nonblocking(true).unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let mut stream = loop {
+            match listener.accept() {
+                Ok((stream, _)) => break stream,
+                Err(_) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(_) => return None,
+            }
+        };
+        stream.set_nonblocking(false).unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap() == 1 {
+            head.push(byte[0]);
+        }
+        let body = r#"{"keys":[]}"#;
+        write!(
+            stream,
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+             connection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        Some(String::from_utf8_lossy(&head).into_owned())
+    })
+}
+
+#[test]
+fn the_jwks_is_fetched_directly_whatever_the_proxy_variables_say() {
+    use std::io::{Read, Write};
+    let jwks = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let jwks_url = format!("http://{}/jwks", jwks.local_addr().unwrap());
+    let fetched = serve_empty_jwks_once(jwks);
+    // A proxy that would see the fetch: it never answers, and nothing may connect to it.
+    let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    proxy.set_nonblocking(true).unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let mut child = Command::new(BINARY)
+        .args(["--port", "0", "--jwks-url", &jwks_url])
+        .env_remove("RUST_LOG")
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .envs(
+            [
+                "HTTP_PROXY",
+                "http_proxy",
+                "HTTPS_PROXY",
+                "ALL_PROXY",
+                "all_proxy",
+            ]
+            .map(|name| (name, proxy_url.as_str())),
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let started = lines
+        .by_ref()
+        .map(|line| serde_json::from_str::<Value>(&line.unwrap()).unwrap())
+        .find(|line| line["event"] == "sandbox_started")
+        .expect("a sandbox_started line");
+    let addr = started["addr"].as_str().unwrap().to_owned();
+
+    // An RS256 token with an unknown kid makes the sandbox fetch its JWKS.
+    let encode = |json: &str| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+    };
+    let token = format!(
+        "{}.{}.c2ln",
+        encode(r#"{"alg":"RS256","kid":"unknown","typ":"JWT"}"#),
+        encode(r#"{"sub":"x"}"#)
+    );
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(40)))
+        .unwrap();
+    write!(
+        stream,
+        "GET /v1/parties HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer {token}\r\n\
+         connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let head = fetched.join().unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let Some(head) = head else {
+        child.kill().unwrap();
+        panic!("the JWKS was never fetched directly: {answer}");
+    };
+    assert!(head.starts_with("GET /jwks HTTP/1.1\r\n"), "{head}");
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    assert_eq!(
+        proxy.accept().map(|_| ()).unwrap_err().kind(),
+        std::io::ErrorKind::WouldBlock,
+        "the sandbox connected to the proxy"
+    );
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    drop(lines);
+    assert!(child.wait().unwrap().success());
+}

@@ -8,13 +8,16 @@
 //!
 //! The background task that refreshes and recovers is `refresher.rs`, a child module working
 //! on the handle's private state. Time is tokio's [`Instant`], so tests drive expiry, refresh
-//! and backoff with a paused clock.
+//! and backoff with a paused clock. A token's JWT `exp` is wall-clock time: it is converted
+//! once, when the token arrives, by reading the injected [`Clock`] at the instant the request
+//! was sent (`response::effective_lifetime`).
 
 use std::fmt;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use service_runtime::clock::Clock;
 use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -74,11 +77,13 @@ impl TokenHandle {
     }
 
     /// Fetches the first token with `fetcher` and starts the background refresher. Fails, after
-    /// logging `service_token_acquire_failed`, when the first fetch fails.
+    /// logging `service_token_acquire_failed`, when the first fetch fails. `clock` is the wall
+    /// clock a token's JWT `exp` is compared with (`SystemClock` outside tests).
     pub async fn start(
         account_id: &str,
         fetcher: Arc<dyn TokenFetcher>,
         policy: RefreshPolicy,
+        clock: Arc<dyn Clock>,
     ) -> Result<Self, TokenError> {
         let cancel = CancellationToken::new();
         let policy = policy.normalized();
@@ -91,6 +96,7 @@ impl TokenHandle {
             kind: fetcher.kind(),
             fetcher,
             policy,
+            clock,
             state: Mutex::new(FetchState {
                 current: None,
                 failures: 0,
@@ -238,6 +244,7 @@ struct Held {
     token: BearerToken,
     /// When the request that obtained it was sent.
     obtained: Instant,
+    /// From `obtained`: the earlier of `expires_in` and the token's own `exp`.
     lifetime: Duration,
     generation: u64,
 }
@@ -271,6 +278,8 @@ struct FetchingSource {
     kind: TokenSourceKind,
     fetcher: Arc<dyn TokenFetcher>,
     policy: RefreshPolicy,
+    /// The wall clock JWT `exp` is read against.
+    clock: Arc<dyn Clock>,
     state: Mutex<FetchState>,
     /// Serialises requests: at most one in flight per account.
     attempt_lock: tokio::sync::Mutex<()>,
@@ -354,6 +363,7 @@ impl FetchingSource {
     /// Sends one request and records its outcome. The caller holds `attempt_lock`.
     async fn attempt(&self, purpose: FetchPurpose) -> Result<Held, TokenError> {
         let started = Instant::now();
+        let sent = self.clock.now();
         self.counters.requests.fetch_add(1, Ordering::Relaxed);
         let timeout = self.policy.attempt_timeout;
         let outcome = tokio::select! {
@@ -369,8 +379,18 @@ impl FetchingSource {
         };
         let ended = Instant::now();
         self.lock_state().last_attempt_ended = Some(ended);
+        // The token's own exp may end its life before expires_in does.
+        let outcome = outcome.and_then(|fetched| {
+            let lifetime =
+                super::response::effective_lifetime(fetched.token.expose(), fetched.lifetime, sent)
+                    .map_err(|detail| TokenError::MalformedResponse {
+                        endpoint: self.fetcher.endpoint(),
+                        detail,
+                    })?;
+            Ok((fetched, lifetime))
+        });
         match outcome {
-            Ok(fetched) => Ok(self.record_success(purpose, started, fetched)),
+            Ok((fetched, lifetime)) => Ok(self.record_success(purpose, started, fetched, lifetime)),
             Err(TokenError::Stopped) => Err(TokenError::Stopped),
             Err(error) => {
                 self.record_failure(purpose, started, ended, &error);
@@ -384,12 +404,13 @@ impl FetchingSource {
         purpose: FetchPurpose,
         started: Instant,
         fetched: FetchedToken,
+        lifetime: Duration,
     ) -> Held {
         let generation = *self.generation.borrow() + 1;
         let held = Held {
             token: fetched.token,
             obtained: started,
-            lifetime: fetched.lifetime,
+            lifetime,
             generation,
         };
         {

@@ -211,3 +211,73 @@ fn error_statuses_are_classified() {
         crate::error::FailureReason::Rejected
     );
 }
+
+#[test]
+fn jwt_exp_is_read_only_from_a_jwt_with_a_numeric_exp() {
+    // Not a JWT: opaque, two or four segments, bad base64, a payload that is not an object.
+    assert_eq!(jwt_exp("opaque-token"), None);
+    assert_eq!(jwt_exp("a.b"), None);
+    let payload = URL_SAFE_NO_PAD.encode(json!({"exp": 2_000_000_000}).to_string());
+    assert_eq!(jwt_exp(&format!("h.{payload}.s.x")), None);
+    assert_eq!(jwt_exp(&format!("h.{payload}.s")), Some(2_000_000_000));
+    assert_eq!(jwt_exp("h.***.s"), None);
+    assert_eq!(jwt_exp("h.e30.s"), None);
+    assert_eq!(jwt_exp(&jwt(json!([1, 2]))), None);
+    assert_eq!(
+        jwt_exp(&format!("h.{}.s", URL_SAFE_NO_PAD.encode("not json"))),
+        None
+    );
+    // exp missing, not a number.
+    assert_eq!(jwt_exp(&jwt(json!({"iat": 5}))), None);
+    assert_eq!(jwt_exp(&jwt(json!({"exp": "2000000000"}))), None);
+    assert_eq!(jwt_exp(&jwt(json!({"exp": null}))), None);
+    assert_eq!(jwt_exp(&jwt(json!({"exp": true}))), None);
+    // Fractions round down; huge values saturate; negative ones are kept (and refused later).
+    assert_eq!(
+        jwt_exp(&jwt(json!({"exp": 1_700_000_000.9}))),
+        Some(1_700_000_000)
+    );
+    assert_eq!(jwt_exp(&jwt(json!({"exp": 1e300}))), Some(i64::MAX));
+    assert_eq!(jwt_exp(&jwt(json!({"exp": u64::MAX}))), Some(i64::MAX));
+    assert_eq!(jwt_exp(&jwt(json!({"exp": -5}))), Some(-5));
+    // Past the length bound a token is opaque, whatever it holds.
+    let padded = jwt(json!({"exp": 2_000_000_000, "pad": "x".repeat(MAX_JWT_BYTES)}));
+    assert!(padded.len() > MAX_JWT_BYTES);
+    assert_eq!(jwt_exp(&padded), None);
+}
+
+#[test]
+fn the_effective_lifetime_is_the_earlier_of_exp_and_expires_in() {
+    // Sent at 1_700_000_000.700 by the oracle's clock.
+    let sent = DateTime::from_timestamp(1_700_000_000, 700_000_000).unwrap();
+    let life = |token: &str, expires_in: u64| {
+        effective_lifetime(token, Duration::from_secs(expires_in), sent)
+    };
+    // Not a JWT, or no exp: expires_in alone.
+    assert_eq!(life("opaque", 10), Ok(Duration::from_secs(10)));
+    assert_eq!(
+        life(&jwt(json!({"iat": 1_700_000_000})), 10),
+        Ok(Duration::from_secs(10))
+    );
+    // A whole-second exp one second short of expires_in: 8.3 s from the send time.
+    let whole_second = jwt(json!({"iat": 1_700_000_000, "exp": 1_700_000_009}));
+    assert_eq!(life(&whole_second, 10), Ok(Duration::from_millis(8_300)));
+    // An exp later than expires_in: expires_in wins.
+    let later = jwt(json!({"exp": 1_700_000_900}));
+    assert_eq!(life(&later, 10), Ok(Duration::from_secs(10)));
+    assert_eq!(
+        life(&jwt(json!({"exp": 1e300})), 86_400),
+        Ok(Duration::from_secs(86_400))
+    );
+    // Less than two seconds left by exp (or already past, or negative): refused, clearly.
+    for exp in [json!(1_700_000_002), json!(1_700_000_000), json!(-5)] {
+        let error = life(&jwt(json!({ "exp": exp })), 10).unwrap_err();
+        assert!(error.contains("after the request was sent"), "{error}");
+        assert!(error.contains("is this host's clock ahead"), "{error}");
+        assert!(!error.contains("eyJ"), "{error}");
+    }
+    assert_eq!(
+        life(&jwt(json!({"exp": 1_700_000_003})), 10),
+        Ok(Duration::from_millis(2_300))
+    );
+}

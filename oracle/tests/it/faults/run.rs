@@ -9,11 +9,13 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use chrono::DateTime;
 use oracle::TokenError;
 use oracle::token::{
     ClientCredentialsFetcher, FetchFuture, RefreshPolicy, TokenFetcher, TokenHandle,
     TokenSourceKind, TokenStats, TokenStatus,
 };
+use service_runtime::clock::{Clock, TokioClock};
 use tokio::time::{Instant, sleep_until};
 
 use crate::support::fake_auth::FakeAuth;
@@ -77,7 +79,13 @@ pub(crate) struct Observed {
 /// Runs `fault` over the whole timeline. Call under a paused clock.
 pub(crate) async fn run(fault: Fault) -> Observed {
     let origin = Instant::now();
+    // One wall clock for the endpoint's `iat`/`exp` and the handles that read them, moving with
+    // the paused clock, started a fraction into a second so whole-second stamps round down.
+    let clock: Arc<dyn Clock> = Arc::new(TokioClock::starting_at(
+        DateTime::from_timestamp(1_800_000_000, 300_000_000).unwrap(),
+    ));
     let auth = Arc::new(FakeAuth::start(move |request| fault.reply_at(request.at - origin)).await);
+    auth.set_clock(clock.clone());
     let config = builtin_config(&auth.base_url, NO_LEDGER);
     assert_eq!(config.oracle.fetch_timeout(), CLIENT_TIMEOUT);
     if fault == Fault::PortClosed {
@@ -100,7 +108,7 @@ pub(crate) async fn run(fault: Fault) -> Observed {
             jitter_seed: Some(seed),
             ..RefreshPolicy::from_config(&config)
         };
-        let handle = TokenHandle::start(id, fetcher.clone(), policy)
+        let handle = TokenHandle::start(id, fetcher.clone(), policy, clock.clone())
             .await
             .unwrap_or_else(|error| panic!("{fault:?} {id}: the first token: {error}"));
         callers.push(tokio::spawn(ask_until_the_end(

@@ -143,7 +143,7 @@ pub(crate) async fn run_on(
     job.run(JobContext {
         cron: "test",
         account_id: "test-account",
-        token,
+        tokens: token,
         ledger,
         fired_at,
     })

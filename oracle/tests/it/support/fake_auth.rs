@@ -14,10 +14,11 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use service_runtime::clock::{Clock, SystemClock};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
@@ -35,9 +36,15 @@ pub(crate) enum Reply {
     Raw(u16, &'static str, Vec<u8>),
     /// `200` with headers announcing the whole JSON body, then only its first half and a close.
     CutOff(Vec<u8>),
-    /// A token that is a JWT whose own `exp` is this many seconds after its `iat` (and which
-    /// the endpoint records as living that long), answered with this `expires_in`.
+    /// A token that is a JWT whose own `exp` is this many seconds after its `iat` (whole
+    /// seconds, so `exp` falls up to a second earlier than now + this; the endpoint records
+    /// the token as expiring at `exp`), answered with this `expires_in`.
     Jwt(u64, serde_json::Value),
+    /// A JWT stamped the way real issuers stamp one: `iat` is the endpoint clock's time in whole
+    /// seconds (rounded down) and `exp = iat + expires_in - short_by`, answered with
+    /// `expires_in`. The endpoint records it as expiring at that `exp`, which is up to
+    /// `short_by + 1` seconds earlier than receipt + `expires_in`.
+    WholeSecondJwt { expires_in: u64, short_by: u64 },
     /// Wait, then do as the inner reply says.
     Delayed(Duration, Box<Reply>),
     /// Reset the connection (RST) after reading the request.
@@ -92,6 +99,8 @@ struct State {
     issued: Mutex<HashMap<String, (Instant, Instant)>>,
     hangs: Mutex<Vec<Duration>>,
     counter: AtomicU64,
+    /// The wall clock `iat`/`exp` are stamped from.
+    clock: Mutex<Arc<dyn Clock>>,
 }
 
 pub(crate) struct FakeAuth {
@@ -123,6 +132,7 @@ impl FakeAuth {
             issued: Mutex::new(HashMap::new()),
             hangs: Mutex::new(Vec::new()),
             counter: AtomicU64::new(0),
+            clock: Mutex::new(Arc::new(SystemClock)),
         });
         let cancel = CancellationToken::new();
         let serving = accept_loop(listener, state.clone(), cancel.child_token());
@@ -158,6 +168,12 @@ impl FakeAuth {
         format!("{}/auth/oauth/token", self.base_url)
     }
 
+    /// Stamps JWTs from `clock` from now on (the system clock until then); under a paused
+    /// clock, a `TokioClock` shared with the oracle's token handles.
+    pub(crate) fn set_clock(&self, clock: Arc<dyn Clock>) {
+        *self.state.clock.lock().unwrap() = clock;
+    }
+
     /// Replaces the script.
     pub(crate) fn set_script(&self, script: impl FnMut(&Request) -> Reply + Send + 'static) {
         *self.state.script.lock().unwrap() = Box::new(script);
@@ -171,6 +187,15 @@ impl FakeAuth {
     /// When the token was issued and when it expires, if this endpoint issued it.
     pub(crate) fn issued(&self, token: &str) -> Option<(Instant, Instant)> {
         self.state.issued.lock().unwrap().get(token).copied()
+    }
+
+    /// How long each token issued lives from its issue, by the expiry recorded for it.
+    pub(crate) fn issued_lifetimes(&self) -> Vec<Duration> {
+        let issued = self.state.issued.lock().unwrap();
+        issued
+            .values()
+            .map(|(at, expires)| *expires - *at)
+            .collect()
     }
 
     /// How long each hung request was held before the client closed the connection.
@@ -226,27 +251,34 @@ fn next_token(state: &State, client: &str) -> String {
 
 /// Records a token as issued now and living `seconds`.
 fn record_issued(state: &State, token: &str, seconds: u64) {
+    record_expiring(state, token, Duration::from_secs(seconds));
+}
+
+/// Records a token as issued now and living `lives`.
+fn record_expiring(state: &State, token: &str, lives: Duration) {
     let now = Instant::now();
     state
         .issued
         .lock()
         .unwrap()
-        .insert(token.to_owned(), (now, now + Duration::from_secs(seconds)));
+        .insert(token.to_owned(), (now, now + lives));
 }
 
-/// An unsigned JWT carrying `iat` and `exp`; its last segment is the issued token's name, so it
-/// still ends with `-<client>`.
-fn jwt(name: &str, lives: u64) -> String {
-    let iat = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+/// An unsigned JWT carrying `iat` (the endpoint's clock, whole seconds) and `exp = iat +
+/// lives`; its last segment is the issued token's name, so it still ends with `-<client>`.
+/// Returns the token and how long after now its `exp` falls.
+fn jwt(state: &State, name: &str, lives: u64) -> (String, Duration) {
+    let now = state.clock.lock().unwrap().now();
+    let iat = now.timestamp();
+    let exp = iat + lives as i64;
     let segment = |value: serde_json::Value| URL_SAFE_NO_PAD.encode(value.to_string());
-    format!(
+    let token = format!(
         "{}.{}.{name}",
         segment(serde_json::json!({"alg": "none", "typ": "JWT"})),
-        segment(serde_json::json!({"iat": iat, "exp": iat + lives}))
-    )
+        segment(serde_json::json!({"iat": iat, "exp": exp}))
+    );
+    let until_exp = u64::try_from(exp * 1000 - now.timestamp_millis()).unwrap_or(0);
+    (token, Duration::from_millis(until_exp))
 }
 
 fn token_body(token: &str, expires_in: &serde_json::Value) -> Vec<u8> {
@@ -282,12 +314,27 @@ async fn serve(mut stream: TcpStream, state: Arc<State>) {
             )
         }
         Reply::Jwt(lives, expires_in) => {
-            let token = jwt(&next_token(&state, &client), lives);
-            record_issued(&state, &token, lives);
+            // Recorded as expiring at its `exp`, as a ledger reads it.
+            let (token, until_exp) = jwt(&state, &next_token(&state, &client), lives);
+            record_expiring(&state, &token, until_exp);
             (
                 200,
                 "application/json",
                 token_body(&token, &expires_in),
+                Vec::new(),
+            )
+        }
+        Reply::WholeSecondJwt {
+            expires_in,
+            short_by,
+        } => {
+            let lives = expires_in.saturating_sub(short_by);
+            let (token, until_exp) = jwt(&state, &next_token(&state, &client), lives);
+            record_expiring(&state, &token, until_exp);
+            (
+                200,
+                "application/json",
+                token_body(&token, &serde_json::json!(expires_in)),
                 Vec::new(),
             )
         }

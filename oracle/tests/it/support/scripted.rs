@@ -54,6 +54,8 @@ impl ScriptedFetcher {
             "mark-publisher",
             self.clone() as Arc<dyn TokenFetcher>,
             policy,
+            // The scripted tokens are opaque: no `exp` to read against the clock.
+            Arc::new(service_runtime::clock::SystemClock),
         )
         .await
     }
@@ -70,6 +72,11 @@ impl ScriptedFetcher {
 
     pub(crate) fn elapsed(&self) -> Duration {
         Instant::now() - self.origin
+    }
+
+    /// When a token this fetcher issued expires.
+    pub(crate) fn expires_at(&self, token: &str) -> Option<Instant> {
+        self.issued.lock().unwrap().get(token).copied()
     }
 
     /// Panics unless the token is one this fetcher issued and it has not expired.
