@@ -6,8 +6,11 @@
 //! cargo run --release -p auth --example bench
 //! ```
 //!
-//! Clients behave as a standard client should: a `503` is retried after its `Retry-After`,
-//! with ±50 % jitter so retries do not arrive in lockstep.
+//! Clients in the first part behave as a standard client should: a `503` is retried after its
+//! `Retry-After`, with ±50 % jitter so retries do not arrive in lockstep. The second part
+//! (`hostile.rs`) measures clients that misbehave: load generators that ignore `Retry-After`,
+//! a flood of invalid credentials from 48 loopback addresses, idle and half-sent sockets, and
+//! forms of thousands of parameters. `BENCH_PART=polite` or `BENCH_PART=hostile` runs one part.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -18,9 +21,11 @@ use std::time::{Duration, Instant};
 use auth::secret_hash::{BcryptHash, hash_secret, verify_secret};
 use ledger_types::{LedgerApiClaims, LedgerJwtClaims};
 
+mod hostile;
+
 const COST: u32 = 10;
 const SECRET: &str = "bench-secret-0123456789abcdef";
-const CONFIG: &str = include_str!("../../examples/irsforge.builtin.yaml");
+const CONFIG: &str = include_str!("../../../examples/irsforge.builtin.yaml");
 const PHASE: Duration = Duration::from_secs(12);
 const WARM_UP: Duration = Duration::from_secs(3);
 
@@ -36,7 +41,20 @@ fn main() {
     );
     let hash = hash_secret(SECRET.as_bytes(), COST).unwrap();
     let mut report = Report::default();
-    let (verify, foreign) = least_disturbed(0, || single_verification(&hash));
+    let part = std::env::var("BENCH_PART").unwrap_or_default();
+    if part != "hostile" {
+        polite(&binary, &hash, cores, &mut report);
+    }
+    if part != "polite" {
+        let fixture = Fixture::new(&hash);
+        hostile::run(&binary, &fixture, &mut report);
+    }
+    report.print();
+}
+
+/// The figures for clients that honour `Retry-After`, and the service's own costs.
+fn polite(binary: &Path, hash: &BcryptHash, cores: usize, report: &mut Report) {
+    let (verify, foreign) = least_disturbed(0, || single_verification(hash));
     let limit = cores as f64 / verify.as_secs_f64();
     report.line(
         &format!("single bcrypt verification (cost {COST}, median of 21)"),
@@ -44,7 +62,7 @@ fn main() {
         None,
     );
     report.foreign(foreign);
-    let (parallel, foreign) = least_disturbed(0, || parallel_verification(&hash, cores));
+    let (parallel, foreign) = least_disturbed(0, || parallel_verification(hash, cores));
     report.line(
         &format!("  one verification while {cores} run at once, in-process"),
         format!(
@@ -74,15 +92,15 @@ fn main() {
     );
     report.foreign(foreign);
 
-    let fixture = Fixture::new(&hash);
-    let (cold, foreign) = least_disturbed(0, || cold_starts(&binary, &fixture, true));
+    let fixture = Fixture::new(hash);
+    let (cold, foreign) = least_disturbed(0, || cold_starts(binary, &fixture, true));
     report.line(
         "cold start to first 200, keys present (median of 7)",
         format!("{:.1} ms (max {:.1})", ms(cold.0), ms(cold.1)),
         Some(ms(cold.0) <= 30.0),
     );
     report.foreign(foreign);
-    let (cold, foreign) = least_disturbed(0, || cold_starts(&binary, &fixture, false));
+    let (cold, foreign) = least_disturbed(0, || cold_starts(binary, &fixture, false));
     report.line(
         "cold start to first 200, generating the key (median of 7)",
         format!("{:.1} ms (max {:.1})", ms(cold.0), ms(cold.1)),
@@ -95,7 +113,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let server = Server::start(&binary, &fixture);
+    let server = Server::start(binary, &fixture);
     let pid = server.pid();
     runtime.block_on(async {
         let client = client();
@@ -169,9 +187,12 @@ fn main() {
     );
     let shed_p99 = percentile(&c64.shed, 0.99);
     report.line(
-        &format!("c=64 shed responses ({}) p50 / p99", c64.shed.len()),
+        &format!(
+            "c=64 shed responses ({}) p50 / p99 (paced: a request waits up to 1 s for a place before 503)",
+            c64.shed.len()
+        ),
         format!("{:.3} / {shed_p99:.3} ms", percentile(&c64.shed, 0.5)),
-        Some(shed_p99 < 5.0),
+        None,
     );
     report.foreign(foreign);
 
@@ -200,7 +221,6 @@ fn main() {
         Some(peak <= 25.0),
     );
     drop(server);
-    report.print();
 }
 
 /// Other processes may use at most this many cores during a phase for it to count as quiet.
@@ -430,6 +450,17 @@ fn free_port() -> u16 {
 }
 
 fn spawn(binary: &Path, fixture: &Fixture, keys: &Path, port: u16) -> Child {
+    spawn_with(binary, fixture, keys, port, &[])
+}
+
+/// The server with bcrypt cost [`COST`], throttling off, and `extra` environment variables.
+fn spawn_with(
+    binary: &Path,
+    fixture: &Fixture,
+    keys: &Path,
+    port: u16,
+    extra: &[(&str, &str)],
+) -> Child {
     Command::new(binary)
         .env_clear()
         .arg("--config")
@@ -442,6 +473,7 @@ fn spawn(binary: &Path, fixture: &Fixture, keys: &Path, port: u16) -> Child {
         .env("AUTH_PORT", port.to_string())
         .env("AUTH_THROTTLE_ADDR_PER_MIN", "0")
         .env("AUTH_THROTTLE_CLIENT_PER_MIN", "0")
+        .envs(extra.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -495,8 +527,12 @@ fn cold_starts(binary: &Path, fixture: &Fixture, keys_present: bool) -> (Duratio
 
 impl Server {
     fn start(binary: &Path, fixture: &Fixture) -> Self {
+        Self::start_with(binary, fixture, &[])
+    }
+
+    fn start_with(binary: &Path, fixture: &Fixture, extra: &[(&str, &str)]) -> Self {
         let port = free_port();
-        let child = spawn(binary, fixture, &fixture.keys, port);
+        let child = spawn_with(binary, fixture, &fixture.keys, port, extra);
         while !health_ok(port) {
             std::thread::sleep(Duration::from_millis(1));
         }
@@ -699,43 +735,58 @@ async fn token_load(
 /// prepared request and reads the status line, two headers and the body, where reqwest does
 /// several times the work. Health and JWKS probes still use reqwest.
 struct TokenClient {
-    address: String,
+    address: std::net::SocketAddr,
+    /// The loopback address this client connects from (the server throttles and queues by it).
+    from: std::net::IpAddr,
     request: Vec<u8>,
     connection: Option<tokio::io::BufReader<tokio::net::TcpStream>>,
 }
 
 impl TokenClient {
     fn new(base: &str) -> Self {
-        let address = base.trim_start_matches("http://").to_owned();
-        let body =
-            format!("grant_type=client_credentials&client_id=scheduler&client_secret={SECRET}");
+        Self::with_body(
+            base,
+            std::net::Ipv4Addr::LOCALHOST.into(),
+            &format!("grant_type=client_credentials&client_id=scheduler&client_secret={SECRET}"),
+        )
+    }
+
+    /// A client sending `body` from the loopback address `from`.
+    fn with_body(base: &str, from: std::net::IpAddr, body: &str) -> Self {
+        let address = base.trim_start_matches("http://");
         let request = format!(
             "POST /auth/oauth/token HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
         );
         Self {
-            address,
+            address: address.parse().expect("the server's address is ip:port"),
+            from,
             request: request.into_bytes(),
             connection: None,
         }
     }
 
     /// Status, latency in ms, and the Retry-After (1 s when absent).
+    /// Status (0 when three connections in a row failed), latency in ms, and the Retry-After.
     async fn request(&mut self) -> (u16, f64, Duration) {
-        loop {
-            let started = Instant::now();
+        let started = Instant::now();
+        for _ in 0..3 {
             match self.try_request().await {
                 Ok((status, retry_after)) => return (status, ms(started.elapsed()), retry_after),
-                // The server closed an idle connection: reconnect and send again.
+                // The server closed the connection (idle, or refused at its cap): reconnect
+                // and send again.
                 Err(_) => self.connection = None,
             }
         }
+        (0, ms(started.elapsed()), Duration::ZERO)
     }
 
     async fn try_request(&mut self) -> std::io::Result<(u16, Duration)> {
         use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
         if self.connection.is_none() {
-            let stream = tokio::net::TcpStream::connect(&self.address).await?;
+            let socket = tokio::net::TcpSocket::new_v4()?;
+            socket.bind(std::net::SocketAddr::new(self.from, 0))?;
+            let stream = socket.connect(self.address).await?;
             stream.set_nodelay(true)?;
             self.connection = Some(tokio::io::BufReader::new(stream));
         }
