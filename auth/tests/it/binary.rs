@@ -286,6 +286,7 @@ fn empty_environment_variables_count_as_unset() {
         "AUTH_TRUSTED_PROXIES",
         "AUTH_THROTTLE_ADDR_PER_MIN",
         "AUTH_BCRYPT_WORKERS",
+        "AUTH_MAX_CONNECTIONS",
         "AUTH_LOG_FORMAT",
         "IRSFORGE_KEYS_DIR",
         "IRSFORGE_CONFIG_PATH",
@@ -296,6 +297,77 @@ fn empty_environment_variables_count_as_unset() {
     check.arg("check");
     let output = run_to_end(check);
     assert_eq!(output.status.code(), Some(0), "{output:?}");
+}
+
+/// `GET /auth/health` on a new connection (blocking); the status line.
+fn health_status(address: &str) -> String {
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .write_all(b"GET /auth/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut response).unwrap();
+    response.lines().next().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn sigterm_with_half_sent_requests_and_idle_sockets_open_exits_within_10_seconds() {
+    let fixture = Fixture::new();
+    let running = Running::start(command(&fixture));
+    let address = running.base.trim_start_matches("http://").to_owned();
+    let mut sockets = Vec::new();
+    for _ in 0..5 {
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        stream
+            .write_all(b"POST /auth/oauth/token HTTP/1.1\r\nHost: x\r\nContent-Le")
+            .unwrap();
+        sockets.push(stream);
+    }
+    for _ in 0..20 {
+        sockets.push(std::net::TcpStream::connect(&address).unwrap());
+    }
+    // Connections are accepted in order: once this one is answered, the others are held.
+    assert_eq!(health_status(&address), "HTTP/1.1 200 OK");
+    let exit = running.terminate_within(Duration::from_secs(10));
+    assert_eq!(exit, Some(Some(0)), "a clean exit within 10 s of SIGTERM");
+}
+
+#[test]
+fn the_connection_cap_comes_from_auth_max_connections_and_refusals_are_logged() {
+    let fixture = Fixture::new();
+    let mut command = command(&fixture);
+    command.env("AUTH_MAX_CONNECTIONS", "2");
+    let mut running = Running::start(command);
+    let address = running.base.trim_start_matches("http://").to_owned();
+    let sockets: Vec<_> = (0..4)
+        .map(|_| std::net::TcpStream::connect(&address).unwrap())
+        .collect();
+    let refused = running.wait_for("connections_refused");
+    assert_eq!(refused["level"], "WARN");
+    assert_eq!(refused["maxConnections"], 2);
+    assert!(refused["refused"].as_u64().unwrap() >= 1, "{refused}");
+    assert_eq!(refused["address"], address.as_str());
+    drop(sockets);
+    assert_eq!(running.terminate().0, Some(0));
+}
+
+#[test]
+fn a_connection_cap_of_0_is_refused_with_a_reason() {
+    let fixture = Fixture::new();
+    for (flag, variable) in [(Some("0"), None), (None, Some("0"))] {
+        let mut command = command(&fixture);
+        if let Some(value) = variable {
+            command.env("AUTH_MAX_CONNECTIONS", value);
+        }
+        if let Some(value) = flag {
+            command.args(["--max-connections", value]);
+        }
+        let output = run_to_end(command);
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("--max-connections"), "{stderr}");
+        assert!(stderr.contains("must be at least 1"), "{stderr}");
+    }
 }
 
 fn hash_secret(input: &[u8]) -> Output {
@@ -381,6 +453,24 @@ impl Running {
 
     pub(crate) fn signal(&self, signal: Signal) {
         kill_process(Pid::from_child(&self.child), signal).unwrap();
+    }
+
+    /// SIGTERM, then the exit status if the process ends within `limit`; `None` (and the
+    /// process killed) if it does not.
+    pub(crate) fn terminate_within(mut self, limit: Duration) -> Option<Option<i32>> {
+        self.signal(Signal::TERM);
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status.code());
+            }
+            if Instant::now() > deadline {
+                self.child.kill().unwrap();
+                self.child.wait().unwrap();
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// SIGTERM, then the exit status and every remaining line of stdout and stderr.

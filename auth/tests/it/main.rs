@@ -5,6 +5,7 @@ mod binary;
 mod binary_keys;
 mod binary_logs;
 mod claims;
+mod connections;
 mod hostile_input;
 mod key_poll;
 mod oauth2_client;
