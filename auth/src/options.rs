@@ -56,7 +56,7 @@ pub struct AuthOptions {
     /// reload requests.
     pub key_poll_interval: Option<Duration>,
     /// The bounds of the HTTP connections (`service_runtime::serve`): a request head within
-    /// 10 s, a keep-alive connection idle at most 30 s, at most 1024 open connections (the
+    /// 10 s, a keep-alive connection idle at most 60 s, at most 1024 open connections (the
     /// binary's `--max-connections`), and shutdown within 10 s.
     pub connections: ServeLimits,
 }

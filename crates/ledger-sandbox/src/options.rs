@@ -105,7 +105,7 @@ pub struct SandboxOptions {
     /// Default 30 s.
     pub request_timeout: Duration,
     /// The bounds of the HTTP connections (`service_runtime::serve`): a request head within
-    /// 10 s, a keep-alive connection idle at most 30 s, at most 1024 open connections, and
+    /// 10 s, a keep-alive connection idle at most 60 s, at most 1024 open connections, and
     /// shutdown within 10 s (a request still running then is cut).
     pub connections: ServeLimits,
 }

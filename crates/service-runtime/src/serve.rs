@@ -53,10 +53,11 @@ pub struct ServeLimits {
     /// connection past it is closed without an answer.
     pub header_read_timeout: Duration,
     /// How long a keep-alive connection may wait for its next request, and how long a
-    /// response may go without the client reading any of it (default 30 s), before the
-    /// connection is closed. Longer than the header timeout so that HTTP clients' pools
-    /// (commonly 30 to 90 s) find fewer connections closed under them, yet a connection held
-    /// idle costs at most this long.
+    /// response may go without the client reading any of it (default 60 s), before the
+    /// connection is closed. Longer than the 30 s after which the platform's own HTTP clients
+    /// (the oracle's, the sandbox's JWKS fetcher) drop an idle pooled connection, so the
+    /// client always closes first and never sends a request on a connection the server is
+    /// closing at that moment (a `POST` lost that way is not retried).
     pub idle_timeout: Duration,
     /// Open connections at most (default 1024); the next one is closed as soon as it is
     /// accepted. Each costs a file descriptor and about 10 KiB while idle; the process's
@@ -70,8 +71,8 @@ pub struct ServeLimits {
 impl ServeLimits {
     /// The default header read timeout: 10 s.
     pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-    /// The default idle timeout: 30 s.
-    pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+    /// The default idle timeout: 60 s.
+    pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
     /// The default connection cap: 1024.
     pub const DEFAULT_MAX_CONNECTIONS: NonZeroUsize = NonZeroUsize::new(1024).unwrap();
     /// The default shutdown deadline: 10 s.
