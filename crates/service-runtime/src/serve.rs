@@ -26,6 +26,8 @@
 //!   `Connection: close`). After [`ServeLimits::shutdown_deadline`] whatever is left is
 //!   dropped (`shutdown_deadline_reached`, warn) and [`serve`] returns.
 //!
+//! A request head larger than [`MAX_HEAD_BYTES`] is answered `431`.
+//!
 //! Handlers find the peer's address as `axum::extract::ConnectInfo<SocketAddr>` in the
 //! request's extensions, and sockets have `TCP_NODELAY` set, as with `axum::serve`.
 
@@ -44,6 +46,12 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+
+/// The largest request head (request line and headers) accepted; a larger one is answered
+/// `431` and the connection closed. Node's limit; ample for a bearer token or Basic
+/// credentials, and it keeps a head still arriving to a few tens of KiB of buffer, where
+/// hyper's own default would let each connection buffer about 400 KiB.
+pub const MAX_HEAD_BYTES: usize = 16 * 1024;
 
 /// The bounds of one server's connections. [`Default`] gives the values below.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -68,7 +68,8 @@ pub(super) async fn serve_connection(
         .timer(TokioTimer::new())
         // A backstop behind the watchdog, which is always earlier: hyper's timer runs from
         // the end of a response to the end of the next head.
-        .header_read_timeout(limits.idle_timeout + limits.header_read_timeout);
+        .header_read_timeout(limits.idle_timeout + limits.header_read_timeout)
+        .max_header_size(super::MAX_HEAD_BYTES);
     let mut connection = pin!(builder.serve_connection(io, service));
     let mut stalled = pin!(activity.stalled());
     tokio::select! {

@@ -215,6 +215,31 @@ async fn a_head_trickled_byte_by_byte_is_closed_after_the_header_timeout() {
 }
 
 #[tokio::test]
+async fn a_head_over_the_limit_is_answered_431_and_closed() {
+    let server = Running::start(limits()).await;
+    let mut stream = server.connect().await;
+    let mut head = b"GET / HTTP/1.1\r\nHost: test\r\n".to_vec();
+    while head.len() <= MAX_HEAD_BYTES {
+        head.extend_from_slice(b"X-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
+    }
+    // The server may answer and close before it has read everything.
+    let _ = stream.write_all(&head).await;
+    let (status, _) = read_response(&mut stream).await.unwrap();
+    assert!(status.contains("431"), "{status}");
+    closed_by_server(&mut stream).await;
+    // A head just under the limit is served.
+    let mut stream = server.connect().await;
+    let mut head = b"GET / HTTP/1.1\r\nHost: test\r\n".to_vec();
+    head.extend_from_slice(b"X-Padding: ");
+    head.resize(MAX_HEAD_BYTES - 4, b'a');
+    head.extend_from_slice(b"\r\n\r\n");
+    stream.write_all(&head).await.unwrap();
+    let (status, _) = read_response(&mut stream).await.unwrap();
+    assert!(status.contains("200"), "{status}");
+    server.shut_down().await;
+}
+
+#[tokio::test]
 async fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
     // The header timeout is long: only the idle timeout can close this connection.
     let server = Running::start(ServeLimits {
