@@ -21,9 +21,9 @@
 //!   second (`accept_failed`) and retried after a pause that doubles up to a second, so they
 //!   never spin the loop.
 //! - **Shutdown.** When the shutdown future completes the listener is dropped, connections
-//!   with no request in flight (idle, or with a head still incomplete) are closed at once,
-//!   and the others are asked to finish (hyper's graceful shutdown: the response is sent with
-//!   `Connection: close`). After [`ServeLimits::shutdown_deadline`] whatever is left is
+//!   with no request in flight and nothing left to send (idle, or with a head still
+//!   incomplete) are closed at once, and the others are asked to finish (hyper's graceful
+//!   shutdown: the response, or the rest of it, is sent, then the connection closed). After [`ServeLimits::shutdown_deadline`] whatever is left is
 //!   dropped (`shutdown_deadline_reached`, warn) and [`serve`] returns.
 //!
 //! A request head larger than [`MAX_HEAD_BYTES`] is answered `431`.

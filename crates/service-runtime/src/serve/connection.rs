@@ -1,6 +1,6 @@
 //! One connection: hyper's HTTP/1 state machine over the socket, and a watchdog that knows
 //! where the connection stands (waiting for a request, reading its head, handling it,
-//! sending the response) from three vantage points: the socket's reads and writes
+//! sending the response) from three vantage points: the socket's reads, writes and flushes
 //! ([`Tracked`]), the service being called, and the response body being dropped
 //! ([`TrackedBody`]). hyper handles one request at a time on an HTTP/1 connection, so there
 //! is never more than one in flight.
@@ -100,6 +100,9 @@ enum Phase {
     Handling,
     /// The response is being sent; the client last took some of it at `progress`.
     Responding { progress: Instant },
+    /// hyper holds the whole body (it dropped it) but has not yet written all of it: a large
+    /// body is handed over in one frame, long before the client has read it.
+    Draining { progress: Instant },
 }
 
 /// The connection's phase, shared by the socket, the service, the response body and the
@@ -146,8 +149,22 @@ impl Activity {
     }
 
     fn bytes_written(&self) {
-        if let Phase::Responding { progress } = &mut *self.phase() {
+        if let Phase::Responding { progress } | Phase::Draining { progress } = &mut *self.phase() {
             *progress = Instant::now();
+        }
+    }
+
+    /// hyper flushes the socket only once its buffer is empty: after the body was dropped,
+    /// that is the end of the response.
+    fn flushed(&self) {
+        let mut phase = self.phase();
+        if let Phase::Draining { .. } = *phase {
+            *phase = Phase::AwaitingRequest {
+                since: Instant::now(),
+                fresh: false,
+            };
+            drop(phase);
+            self.changed.notify_one();
         }
     }
 
@@ -162,13 +179,14 @@ impl Activity {
     }
 
     fn response_finished(&self) {
-        self.enter(Phase::AwaitingRequest {
-            since: Instant::now(),
-            fresh: false,
-        });
+        let mut phase = self.phase();
+        if let Phase::Responding { progress } = *phase {
+            *phase = Phase::Draining { progress };
+        }
     }
 
-    /// No request in flight: shutdown may close the connection without losing an answer.
+    /// No request in flight and nothing left to send: shutdown may close the connection
+    /// without losing an answer.
     fn awaiting_request(&self) -> bool {
         matches!(
             *self.phase(),
@@ -186,7 +204,9 @@ impl Activity {
             } => Some(since + self.idle_timeout),
             Phase::ReadingHead { deadline } => Some(deadline),
             Phase::Handling => None,
-            Phase::Responding { progress } => Some(progress + self.idle_timeout),
+            Phase::Responding { progress } | Phase::Draining { progress } => {
+                Some(progress + self.idle_timeout)
+            }
         }
     }
 
@@ -262,7 +282,11 @@ impl AsyncWrite for Tracked {
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
+        let polled = Pin::new(&mut self.inner).poll_flush(cx);
+        if matches!(polled, Poll::Ready(Ok(()))) {
+            self.activity.flushed();
+        }
+        polled
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -270,8 +294,8 @@ impl AsyncWrite for Tracked {
     }
 }
 
-/// A response body that tells the watchdog when hyper is done with it (hyper drops a body
-/// once its last frame is written, or when the connection goes).
+/// A response body that tells the watchdog when hyper has taken all of it (hyper drops a body
+/// once it holds its last frame, or when the connection goes).
 struct TrackedBody {
     inner: Body,
     _finished: ResponseFinished,

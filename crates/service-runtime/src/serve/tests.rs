@@ -376,6 +376,37 @@ async fn shutdown_closes_half_sent_requests_at_once_and_lets_a_request_in_flight
 }
 
 #[tokio::test]
+async fn a_large_response_still_being_sent_at_shutdown_is_delivered_whole() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    // Larger than the socket buffers: hyper holds most of it when shutdown starts.
+    let size = 32 << 20;
+    let big = axum::body::Bytes::from(vec![b'x'; size]);
+    let router = Router::new().route("/big", get(move || async move { big.clone() }));
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(serve(listener, router, limits(), async {
+        let _ = stopped.await;
+    }));
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(b"GET /big HTTP/1.1\r\nHost: test\r\n\r\n")
+        .await
+        .unwrap();
+    let mut first = [0u8; 1];
+    stream.read_exact(&mut first).await.unwrap();
+    stop.send(()).unwrap();
+    let mut received = vec![first[0]];
+    tokio::time::timeout(WITHIN, stream.read_to_end(&mut received))
+        .await
+        .expect("the response ends")
+        .unwrap();
+    let text = String::from_utf8_lossy(&received[..256]).into_owned();
+    let head = text.find("\r\n\r\n").unwrap() + 4;
+    assert_eq!(received.len() - head, size, "the whole body arrived");
+    tokio::time::timeout(WITHIN, task).await.unwrap().unwrap();
+}
+
+#[tokio::test]
 async fn shutdown_returns_at_the_deadline_whatever_requests_are_in_flight() {
     let server = Running::start(ServeLimits {
         shutdown_deadline: Duration::from_millis(500),
