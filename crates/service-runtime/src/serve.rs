@@ -24,7 +24,7 @@
 //!   with no request in flight and nothing left to send (idle, or with a head still
 //!   incomplete) are closed at once, and the others are asked to finish (hyper's graceful
 //!   shutdown: the response, or the rest of it, is sent, then the connection closed). After [`ServeLimits::shutdown_deadline`] whatever is left is
-//!   dropped (`shutdown_deadline_reached`, warn) and [`serve`] returns.
+//!   dropped (`shutdown_deadline_passed`, warn) and [`serve`] returns.
 //!
 //! A request head larger than [`MAX_HEAD_BYTES`] is answered `431`.
 //!
@@ -162,7 +162,7 @@ pub async fn serve(
         .is_err()
     {
         tracing::warn!(
-            event = "shutdown_deadline_reached",
+            event = "shutdown_deadline_passed",
             address = address.map(tracing::field::display),
             connections = connections.len(),
             deadlineMs = millis(limits.shutdown_deadline),

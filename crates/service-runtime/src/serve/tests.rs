@@ -276,12 +276,7 @@ async fn a_keep_alive_connection_gets_the_idle_timeout_not_the_header_timeout() 
 #[tokio::test]
 async fn past_the_cap_connections_are_refused_and_admitted_again_once_one_closes() {
     let captured = Captured::default();
-    let _logs = tracing::subscriber::set_default(crate::logging::subscriber(
-        crate::logging::LogFormat::Json,
-        crate::logging::filter("info", None).unwrap(),
-        false,
-        captured.clone(),
-    ));
+    let _logs = captured.install();
     let server = Running::start(ServeLimits {
         max_connections: NonZeroUsize::new(2).unwrap(),
         ..limits()
@@ -408,6 +403,8 @@ async fn a_large_response_still_being_sent_at_shutdown_is_delivered_whole() {
 
 #[tokio::test]
 async fn shutdown_returns_at_the_deadline_whatever_requests_are_in_flight() {
+    let captured = Captured::default();
+    let _logs = captured.install();
     let server = Running::start(ServeLimits {
         shutdown_deadline: Duration::from_millis(500),
         ..limits()
@@ -430,6 +427,15 @@ async fn shutdown_returns_at_the_deadline_whatever_requests_are_in_flight() {
         closed_by_server(stream).await;
     }
     closed_by_server(&mut half_sent).await;
+    let passed: Vec<_> = captured
+        .lines()
+        .into_iter()
+        .filter(|line| line["event"] == "shutdown_deadline_passed")
+        .collect();
+    assert_eq!(passed.len(), 1, "{passed:?}");
+    assert_eq!(passed[0]["level"], "WARN");
+    assert_eq!(passed[0]["connections"], 3, "the three stuck requests");
+    assert_eq!(passed[0]["deadlineMs"], 500);
 }
 
 #[tokio::test]
@@ -476,6 +482,16 @@ async fn a_response_the_client_never_reads_is_cut_after_the_idle_timeout() {
 struct Captured(Arc<Mutex<Vec<u8>>>);
 
 impl Captured {
+    /// Sends this thread's log lines (the test's runtime is single-threaded) here, as JSON.
+    fn install(&self) -> tracing::subscriber::DefaultGuard {
+        tracing::subscriber::set_default(crate::logging::subscriber(
+            crate::logging::LogFormat::Json,
+            crate::logging::filter("info", None).unwrap(),
+            false,
+            self.clone(),
+        ))
+    }
+
     fn lines(&self) -> Vec<serde_json::Value> {
         String::from_utf8(self.0.lock().unwrap().clone())
             .unwrap()
