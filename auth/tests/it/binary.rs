@@ -301,13 +301,15 @@ fn empty_environment_variables_count_as_unset() {
 
 /// `GET /auth/health` on a new connection (blocking); the status line.
 fn health_status(address: &str) -> String {
-    let mut stream = std::net::TcpStream::connect(address).unwrap();
-    stream
-        .write_all(b"GET /auth/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .unwrap();
+    try_health_status(address).expect("an answer")
+}
+
+fn try_health_status(address: &str) -> std::io::Result<String> {
+    let mut stream = std::net::TcpStream::connect(address)?;
+    stream.write_all(b"GET /auth/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
     let mut response = String::new();
-    std::io::Read::read_to_string(&mut stream, &mut response).unwrap();
-    response.lines().next().unwrap_or_default().to_owned()
+    std::io::Read::read_to_string(&mut stream, &mut response)?;
+    Ok(response.lines().next().unwrap_or_default().to_owned())
 }
 
 #[test]
@@ -348,6 +350,51 @@ fn the_connection_cap_comes_from_auth_max_connections_and_refusals_are_logged() 
     assert!(refused["refused"].as_u64().unwrap() >= 1, "{refused}");
     assert_eq!(refused["address"], address.as_str());
     drop(sockets);
+    assert_eq!(running.terminate().0, Some(0));
+}
+
+#[test]
+fn out_of_file_descriptors_the_server_pauses_and_recovers() {
+    let fixture = Fixture::new();
+    let serve = command(&fixture);
+    // The same command under a shell that lowers the descriptor limit first: the cap (1024)
+    // is then never reached and accept itself fails (EMFILE).
+    let mut command = Command::new("/bin/sh");
+    command
+        .arg("-c")
+        .arg("ulimit -n 40 && exec \"$0\" \"$@\"")
+        .arg(serve.get_program())
+        .args(serve.get_args())
+        .env_clear()
+        .envs(
+            serve
+                .get_envs()
+                .filter_map(|(name, value)| Some((name, value?))),
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut running = Running::start(command);
+    let address = running.base.trim_start_matches("http://").to_owned();
+    let sockets: Vec<_> = (0..60)
+        .map(|_| std::net::TcpStream::connect(&address).unwrap())
+        .collect();
+    let first = running.wait_for("accept_failed");
+    assert_eq!(first["level"], "WARN");
+    assert!(
+        first["error"].as_str().unwrap().contains("os error 24"),
+        "{first}"
+    );
+    // One line a second at most, each counting the failures since the previous one: a loop
+    // that retried at once would count thousands.
+    let second = running.wait_for("accept_failed");
+    assert!(second["failures"].as_u64().unwrap() < 100, "{second}");
+    drop(sockets);
+    let recovered = (0..500).any(|_| {
+        std::thread::sleep(Duration::from_millis(20));
+        try_health_status(&address).is_ok_and(|status| status == "HTTP/1.1 200 OK")
+    });
+    assert!(recovered, "health answers once descriptors are free");
     assert_eq!(running.terminate().0, Some(0));
 }
 
