@@ -291,6 +291,7 @@ async fn serve(cli: &Cli) -> Result<(), AuthError> {
         options.bcrypt_queue = queue;
     }
     options.connections.max_connections = cli.serve.max_connections;
+    service_runtime::serve::raise_descriptor_limit(cli.serve.max_connections);
     let server = AuthServer::prepare(options)?;
     let address = SocketAddr::new(cli.serve.bind, port);
     let listener = tokio::net::TcpListener::bind(address)

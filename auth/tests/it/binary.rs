@@ -375,6 +375,14 @@ fn out_of_file_descriptors_the_server_pauses_and_recovers() {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut running = Running::start(command);
+    let low = running
+        .seen
+        .iter()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .find(|line| line["event"] == "descriptor_limit_low")
+        .expect("a warning that the limit cannot be raised");
+    assert_eq!(low["limit"], 40);
+    assert_eq!(low["maxConnections"], 1024);
     let address = running.base.trim_start_matches("http://").to_owned();
     let sockets: Vec<_> = (0..60)
         .map(|_| std::net::TcpStream::connect(&address).unwrap())
@@ -395,6 +403,49 @@ fn out_of_file_descriptors_the_server_pauses_and_recovers() {
         try_health_status(&address).is_ok_and(|status| status == "HTTP/1.1 200 OK")
     });
     assert!(recovered, "health answers once descriptors are free");
+    assert_eq!(running.terminate().0, Some(0));
+}
+
+#[test]
+fn the_soft_descriptor_limit_is_raised_to_fit_the_connection_cap() {
+    let fixture = Fixture::new();
+    let mut serve = command(&fixture);
+    serve.env("AUTH_MAX_CONNECTIONS", "200");
+    let mut command = Command::new("/bin/sh");
+    command
+        .arg("-c")
+        .arg("ulimit -S -n 100 && exec \"$0\" \"$@\"")
+        .arg(serve.get_program())
+        .args(serve.get_args())
+        .env_clear()
+        .envs(
+            serve
+                .get_envs()
+                .filter_map(|(name, value)| Some((name, value?))),
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let running = Running::start(command);
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", running.child.id())).unwrap();
+    let open_files = limits
+        .lines()
+        .find(|line| line.starts_with("Max open files"))
+        .unwrap();
+    // "Max open files  <soft>  <hard>  files"
+    let fields: Vec<&str> = open_files.split_whitespace().collect();
+    let hard: u64 = fields[4].parse().unwrap_or(u64::MAX);
+    let expected = hard.min(200 + 64);
+    assert_eq!(fields[3], expected.to_string(), "{open_files}");
+    let warned = running
+        .seen
+        .iter()
+        .any(|line| line.contains("descriptor_limit_low"));
+    assert_eq!(
+        warned,
+        hard < 264,
+        "a warning only when the hard limit is too low"
+    );
     assert_eq!(running.terminate().0, Some(0));
 }
 

@@ -98,6 +98,48 @@ impl Default for ServeLimits {
     }
 }
 
+/// File descriptors a server needs beyond one per connection: the listener, the runtime's,
+/// log output, key and registry reads, outbound HTTP clients.
+pub const DESCRIPTOR_HEADROOM: u64 = 64;
+
+/// For binaries, before serving: raises the process's soft limit on open files, as far as
+/// the hard limit allows, to `max_connections` plus [`DESCRIPTOR_HEADROOM`], so the cap and
+/// not a full descriptor table is what refuses connections. Many hosts start services with a
+/// soft limit of 1024 and a much higher hard one; Go's runtime raises it the same way. When
+/// the hard limit is too low, logs `descriptor_limit_low` (warn): accepts may then fail
+/// before the cap is reached (`accept_failed`). Returns the soft limit in force (`None`:
+/// unlimited).
+pub fn raise_descriptor_limit(max_connections: NonZeroUsize) -> Option<u64> {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let wanted = u64::try_from(max_connections.get())
+        .unwrap_or(u64::MAX)
+        .saturating_add(DESCRIPTOR_HEADROOM);
+    let limit = getrlimit(Resource::Nofile);
+    let mut current = limit.current?;
+    if current >= wanted {
+        return Some(current);
+    }
+    let target = limit.maximum.map_or(wanted, |maximum| maximum.min(wanted));
+    if target > current {
+        let raised = Rlimit {
+            current: Some(target),
+            maximum: limit.maximum,
+        };
+        if setrlimit(Resource::Nofile, raised).is_ok() {
+            current = target;
+        }
+    }
+    if current < wanted {
+        tracing::warn!(
+            event = "descriptor_limit_low",
+            limit = current,
+            maxConnections = max_connections.get(),
+            "the open-file limit is below the connection cap plus headroom; raise the hard limit (LimitNOFILE, ulimit -Hn) or lower the cap"
+        );
+    }
+    Some(current)
+}
+
 /// Serves `router` over HTTP/1 on `listener` within `limits` until `shutdown` completes, then
 /// shuts down as the module documentation says and returns. Nothing here fails: accept errors
 /// are logged and retried.
