@@ -14,7 +14,8 @@
 //! - [`report`]: an error and its causes on one line, each cause once; the binaries'
 //!   `<binary>: <reason>` start-up failure.
 //! - [`serve`]: the HTTP/1 serving loop of every server, with header-read and idle timeouts,
-//!   a cap on open connections and a shutdown deadline ([`ServeLimits`](serve::ServeLimits)).
+//!   a cap on open connections and a shutdown deadline ([`ServeLimits`](serve::ServeLimits));
+//!   and, for binaries, the open-file limit raised to fit the cap.
 //! - [`error`]: why logging could not be set up ([`RuntimeError`]).
 //!
 //! Binaries use all of it. Libraries use [`clock`], [`report`], [`serve`] and the
