@@ -53,7 +53,8 @@ use tokio_util::task::TaskTracker;
 /// hyper's own default would let each connection buffer about 400 KiB.
 pub const MAX_HEAD_BYTES: usize = 16 * 1024;
 
-/// The bounds of one server's connections. [`Default`] gives the values below.
+/// The bounds of one server's connections. [`Default`] gives the values below. A timeout
+/// longer than a day counts as a day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ServeLimits {
     /// How long a client has to send a complete request head: from the accept on a new

@@ -28,6 +28,9 @@ use tower::ServiceExt;
 
 use super::{ServeLimits, Stopping};
 
+/// Timeouts are cut to this, so an instant plus one never overflows (a day is "never" here).
+const LONGEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+
 /// Serves one accepted connection until it ends, stalls past a limit, or shutdown closes it.
 /// The permit is the connection's place under the cap, given back when this returns.
 pub(super) async fn serve_connection(
@@ -41,6 +44,11 @@ pub(super) async fn serve_connection(
     if let Err(error) = stream.set_nodelay(true) {
         tracing::debug!(error = %error, "cannot set TCP_NODELAY");
     }
+    let limits = ServeLimits {
+        header_read_timeout: limits.header_read_timeout.min(LONGEST_TIMEOUT),
+        idle_timeout: limits.idle_timeout.min(LONGEST_TIMEOUT),
+        ..limits
+    };
     let activity = Arc::new(Activity::new(limits));
     let io = TokioIo::new(Tracked {
         inner: stream,

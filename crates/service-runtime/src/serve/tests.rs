@@ -215,6 +215,22 @@ async fn a_head_trickled_byte_by_byte_is_closed_after_the_header_timeout() {
 }
 
 #[tokio::test]
+async fn timeouts_too_long_to_add_to_an_instant_mean_a_day_not_a_panic() {
+    let server = Running::start(ServeLimits {
+        header_read_timeout: Duration::MAX,
+        idle_timeout: Duration::MAX,
+        shutdown_deadline: Duration::MAX,
+        ..limits()
+    })
+    .await;
+    let mut stream = server.connect().await;
+    let (status, _) = get_on(&mut stream, "/").await.unwrap();
+    assert!(status.contains("200"), "{status}");
+    assert!(held_open(&mut stream, Duration::from_millis(100)).await);
+    server.shut_down().await;
+}
+
+#[tokio::test]
 async fn a_head_over_the_limit_is_answered_431_and_closed() {
     let server = Running::start(limits()).await;
     let mut stream = server.connect().await;
