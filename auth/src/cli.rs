@@ -6,12 +6,14 @@
 
 use std::io::{IsTerminal, Read};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use service_runtime::clock::{Clock, SystemClock};
 use service_runtime::logging::LogFormat;
+use service_runtime::serve::ServeLimits;
 use service_runtime::signal::shutdown_signal;
 use shared_config::{Config, ProcessEnv};
 
@@ -93,6 +95,21 @@ pub struct ServeArgs {
     /// Seconds a verified credential is recognised after its bcrypt verification; 0 disables.
     #[arg(long, env = "AUTH_CREDENTIAL_CACHE_TTL_SECONDS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(0..=86_400))]
     pub credential_cache_ttl_seconds: u64,
+    /// Open connections at most; past it a new connection is closed at once (logged as
+    /// `connections_refused`). Keep the file-descriptor limit (`ulimit -n`) above it.
+    #[arg(long, env = "AUTH_MAX_CONNECTIONS", default_value_t = ServeLimits::DEFAULT_MAX_CONNECTIONS, value_parser = parse_max_connections)]
+    pub max_connections: NonZeroUsize,
+}
+
+/// `--max-connections`: a whole number of at least 1.
+fn parse_max_connections(value: &str) -> Result<NonZeroUsize, String> {
+    let count: usize = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{value}` is not a whole number of connections"))?;
+    NonZeroUsize::new(count).ok_or_else(|| {
+        "must be at least 1: it is the number of connections the server keeps open".to_owned()
+    })
 }
 
 /// The subcommands.
@@ -284,6 +301,8 @@ async fn serve(cli: &Cli) -> Result<(), AuthError> {
     }
     options.credential_cache_size = cli.serve.credential_cache_size as usize;
     options.credential_cache_ttl = Duration::from_secs(cli.serve.credential_cache_ttl_seconds);
+    options.connections.max_connections = cli.serve.max_connections;
+    service_runtime::serve::raise_descriptor_limit(cli.serve.max_connections);
     let server = AuthServer::prepare(options)?;
     let address = SocketAddr::new(cli.serve.bind, port);
     let listener = tokio::net::TcpListener::bind(address)
@@ -499,5 +518,29 @@ mod tests {
                 .unwrap();
             assert_eq!(argument.get_env(), Some(std::ffi::OsStr::new(variable)));
         }
+    }
+
+    #[test]
+    fn max_connections_defaults_to_1024_and_refuses_0_and_non_numbers() {
+        assert_eq!(parse(&[]).unwrap().serve.max_connections.get(), 1024);
+        let cli = parse(&["--max-connections", "16"]).unwrap();
+        assert_eq!(cli.serve.max_connections.get(), 16);
+        let zero = parse(&["--max-connections", "0"]).unwrap_err().to_string();
+        assert!(zero.contains("--max-connections"), "{zero}");
+        assert!(zero.contains("must be at least 1"), "{zero}");
+        let word = parse(&["--max-connections", "many"])
+            .unwrap_err()
+            .to_string();
+        assert!(word.contains("`many` is not a whole number"), "{word}");
+        assert!(parse(&["--max-connections", "-1"]).is_err());
+        let command = Cli::command();
+        let argument = command
+            .get_arguments()
+            .find(|arg| arg.get_id() == "max_connections")
+            .unwrap();
+        assert_eq!(
+            argument.get_env(),
+            Some(std::ffi::OsStr::new("AUTH_MAX_CONNECTIONS"))
+        );
     }
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use service_runtime::clock::{Clock, SystemClock};
+use service_runtime::serve::ServeLimits;
 use shared_config::Config;
 
 use crate::keys::{DEFAULT_JWKS_MAX_AGE, DEFAULT_POLL_INTERVAL};
@@ -60,6 +61,10 @@ pub struct AuthOptions {
     /// [`crate::keys::MAX_NOTICE`], which staged rotations count on); `None` reads it only on
     /// reload requests.
     pub key_poll_interval: Option<Duration>,
+    /// The bounds of the HTTP connections (`service_runtime::serve`): a request head within
+    /// 10 s, a keep-alive connection idle at most 60 s, at most 1024 open connections (the
+    /// binary's `--max-connections`), and shutdown within 10 s.
+    pub connections: ServeLimits,
 }
 
 impl AuthOptions {
@@ -90,6 +95,7 @@ impl AuthOptions {
             reload: None,
             jwks_max_age: DEFAULT_JWKS_MAX_AGE,
             key_poll_interval: Some(DEFAULT_POLL_INTERVAL),
+            connections: ServeLimits::default(),
         }
     }
 
@@ -129,6 +135,7 @@ impl std::fmt::Debug for AuthOptions {
             .field("request_timeout", &self.request_timeout)
             .field("jwks_max_age", &self.jwks_max_age)
             .field("key_poll_interval", &self.key_poll_interval)
+            .field("connections", &self.connections)
             .finish_non_exhaustive()
     }
 }

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -11,6 +10,7 @@ use axum::Router;
 use axum::extract::MatchedPath;
 use axum::http::{Request, StatusCode};
 use axum::routing::{get, post};
+use service_runtime::serve::ServeLimits;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower_http::timeout::TimeoutLayer;
@@ -39,6 +39,7 @@ pub struct AuthServer {
     shared: Arc<ServiceState>,
     reload: Option<ReloadRequests>,
     request_timeout: Option<Duration>,
+    connections: ServeLimits,
 }
 
 impl AuthServer {
@@ -115,6 +116,7 @@ impl AuthServer {
             shared: Arc::new(shared),
             reload: options.reload,
             request_timeout: options.request_timeout,
+            connections: options.connections,
         })
     }
 
@@ -135,7 +137,8 @@ impl AuthServer {
     }
 
     /// Serves on `listener` until `shutdown` completes, then stops accepting, lets requests in
-    /// flight finish and returns. Logs `auth_started` once listening.
+    /// flight finish (within the connections' shutdown deadline) and returns. Logs
+    /// `auth_started` once listening.
     pub async fn serve(
         self,
         listener: tokio::net::TcpListener,
@@ -145,6 +148,7 @@ impl AuthServer {
             shared,
             reload,
             request_timeout,
+            connections,
         } = self;
         let address = listener.local_addr().map_err(|source| AuthError::Io {
             action: "cannot read the listen address",
@@ -173,20 +177,13 @@ impl AuthServer {
             "auth service listening"
         );
         let app = build_router(shared, request_timeout);
-        let served = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(cancel.clone().cancelled_owned())
-        .await;
+        service_runtime::serve::serve(listener, app, connections, cancel.clone().cancelled_owned())
+            .await;
         cancel.cancel();
         tracker.close();
         tracker.wait().await;
         tracing::info!(event = "auth_stopped", "auth service stopped");
-        served.map_err(|source| AuthError::Io {
-            action: "the server failed",
-            source,
-        })
+        Ok(())
     }
 }
 

@@ -68,7 +68,7 @@
 //! | `lease_database_unavailable` / `lease_database_available` | instanceId; reason, error, failures, nextAttemptInMs / failures |
 //! | `lease_released` / `lease_release_failed` | instanceId; released / reason, error |
 //! | `tick_skipped` (debug) | cron, reason (`standby`) |
-//! | `ledger_warnings`, `demo_party_lookup_failed`, `cron_exhausted`, `metrics_listening`, `metrics_server_failed`, `shutdown_requested`, `shutdown_deadline_passed`, `oracle_stopped` | |
+//! | `ledger_warnings`, `demo_party_lookup_failed`, `cron_exhausted`, `metrics_listening`, `shutdown_requested`, `shutdown_deadline_passed`, `oracle_stopped` | |
 //!
 //! `reason` of the token events ([`FailureReason`]): `invalid_client` (wrong secret or unknown
 //! id), `network` (unreachable, reset, timeout, 5xx, 429, 408), plus three more because each

@@ -21,6 +21,7 @@
 //! | `oracle_leader` | | 1 while this replica may fire (always, without a lease) |
 //! | `oracle_lease_database_failures_total` | | failed attempts to reach the lease database (with a lease) |
 
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 
 use axum::Router;
@@ -30,6 +31,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use metrics::{counter, describe_counter, describe_gauge, gauge, with_local_recorder};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusRecorder};
+use service_runtime::serve::ServeLimits;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -188,13 +190,17 @@ pub async fn bind(address: std::net::IpAddr, port: u16) -> Result<TcpListener, c
         })
 }
 
-/// Serves `/metrics` on `listener` until `cancel` is cancelled.
-pub async fn serve(
-    listener: TcpListener,
-    metrics: Arc<OracleMetrics>,
-    cancel: CancellationToken,
-) -> std::io::Result<()> {
-    axum::serve(listener, router(metrics))
-        .with_graceful_shutdown(cancel.cancelled_owned())
-        .await
+/// Open connections the metrics endpoint keeps at most: a scraper or two, and whoever runs
+/// `curl`; the cap bounds what a stray client flood can hold.
+pub const MAX_CONNECTIONS: NonZeroUsize = NonZeroUsize::new(64).unwrap();
+
+/// Serves `/metrics` on `listener` until `cancel` is cancelled, within
+/// [`ServeLimits`]' default timeouts and at most [`MAX_CONNECTIONS`] connections.
+pub async fn serve(listener: TcpListener, metrics: Arc<OracleMetrics>, cancel: CancellationToken) {
+    let limits = ServeLimits {
+        max_connections: MAX_CONNECTIONS,
+        ..ServeLimits::default()
+    };
+    service_runtime::serve::serve(listener, router(metrics), limits, cancel.cancelled_owned())
+        .await;
 }

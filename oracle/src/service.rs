@@ -241,15 +241,7 @@ pub async fn start(
     if let Some(listener) = options.metrics_listener {
         metrics_addr = listener.local_addr().ok();
         let (metrics, cancel) = (metrics.clone(), cancel.clone());
-        tracker.spawn(async move {
-            if let Err(error) = metrics::serve(listener, metrics, cancel).await {
-                tracing::error!(
-                    event = "metrics_server_failed",
-                    error = %error,
-                    "the metrics endpoint stopped"
-                );
-            }
-        });
+        tracker.spawn(metrics::serve(listener, metrics, cancel));
         tracing::info!(
             event = "metrics_listening",
             address = ?metrics_addr,

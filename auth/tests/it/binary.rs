@@ -286,6 +286,7 @@ fn empty_environment_variables_count_as_unset() {
         "AUTH_TRUSTED_PROXIES",
         "AUTH_THROTTLE_ADDR_PER_MIN",
         "AUTH_BCRYPT_WORKERS",
+        "AUTH_MAX_CONNECTIONS",
         "AUTH_LOG_FORMAT",
         "IRSFORGE_KEYS_DIR",
         "IRSFORGE_CONFIG_PATH",
@@ -296,6 +297,175 @@ fn empty_environment_variables_count_as_unset() {
     check.arg("check");
     let output = run_to_end(check);
     assert_eq!(output.status.code(), Some(0), "{output:?}");
+}
+
+/// `GET /auth/health` on a new connection (blocking); the status line.
+fn health_status(address: &str) -> String {
+    try_health_status(address).expect("an answer")
+}
+
+fn try_health_status(address: &str) -> std::io::Result<String> {
+    let mut stream = std::net::TcpStream::connect(address)?;
+    stream.write_all(b"GET /auth/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+    let mut response = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut response)?;
+    Ok(response.lines().next().unwrap_or_default().to_owned())
+}
+
+#[test]
+fn sigterm_with_half_sent_requests_and_idle_sockets_open_exits_within_10_seconds() {
+    let fixture = Fixture::new();
+    let running = Running::start(command(&fixture));
+    let address = running.base.trim_start_matches("http://").to_owned();
+    let mut sockets = Vec::new();
+    for _ in 0..5 {
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        stream
+            .write_all(b"POST /auth/oauth/token HTTP/1.1\r\nHost: x\r\nContent-Le")
+            .unwrap();
+        sockets.push(stream);
+    }
+    for _ in 0..20 {
+        sockets.push(std::net::TcpStream::connect(&address).unwrap());
+    }
+    // Connections are accepted in order: once this one is answered, the others are held.
+    assert_eq!(health_status(&address), "HTTP/1.1 200 OK");
+    let exit = running.terminate_within(Duration::from_secs(10));
+    assert_eq!(exit, Some(Some(0)), "a clean exit within 10 s of SIGTERM");
+}
+
+#[test]
+fn the_connection_cap_comes_from_auth_max_connections_and_refusals_are_logged() {
+    let fixture = Fixture::new();
+    let mut command = command(&fixture);
+    command.env("AUTH_MAX_CONNECTIONS", "2");
+    let mut running = Running::start(command);
+    let address = running.base.trim_start_matches("http://").to_owned();
+    let sockets: Vec<_> = (0..4)
+        .map(|_| std::net::TcpStream::connect(&address).unwrap())
+        .collect();
+    let refused = running.wait_for("connections_refused");
+    assert_eq!(refused["level"], "WARN");
+    assert_eq!(refused["maxConnections"], 2);
+    assert!(refused["refused"].as_u64().unwrap() >= 1, "{refused}");
+    assert_eq!(refused["address"], address.as_str());
+    drop(sockets);
+    assert_eq!(running.terminate().0, Some(0));
+}
+
+#[test]
+fn out_of_file_descriptors_the_server_pauses_and_recovers() {
+    let fixture = Fixture::new();
+    let serve = command(&fixture);
+    // The same command under a shell that lowers the descriptor limit first: the cap (1024)
+    // is then never reached and accept itself fails (EMFILE).
+    let mut command = Command::new("/bin/sh");
+    command
+        .arg("-c")
+        .arg("ulimit -n 40 && exec \"$0\" \"$@\"")
+        .arg(serve.get_program())
+        .args(serve.get_args())
+        .env_clear()
+        .envs(
+            serve
+                .get_envs()
+                .filter_map(|(name, value)| Some((name, value?))),
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut running = Running::start(command);
+    let low = running
+        .seen
+        .iter()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .find(|line| line["event"] == "descriptor_limit_low")
+        .expect("a warning that the limit cannot be raised");
+    assert_eq!(low["limit"], 40);
+    assert_eq!(low["maxConnections"], 1024);
+    let address = running.base.trim_start_matches("http://").to_owned();
+    let sockets: Vec<_> = (0..60)
+        .map(|_| std::net::TcpStream::connect(&address).unwrap())
+        .collect();
+    let first = running.wait_for("accept_failed");
+    assert_eq!(first["level"], "WARN");
+    assert!(
+        first["error"].as_str().unwrap().contains("os error 24"),
+        "{first}"
+    );
+    // One line a second at most, each counting the failures since the previous one: a loop
+    // that retried at once would count thousands.
+    let second = running.wait_for("accept_failed");
+    assert!(second["failures"].as_u64().unwrap() < 100, "{second}");
+    drop(sockets);
+    let recovered = (0..500).any(|_| {
+        std::thread::sleep(Duration::from_millis(20));
+        try_health_status(&address).is_ok_and(|status| status == "HTTP/1.1 200 OK")
+    });
+    assert!(recovered, "health answers once descriptors are free");
+    assert_eq!(running.terminate().0, Some(0));
+}
+
+#[test]
+fn the_soft_descriptor_limit_is_raised_to_fit_the_connection_cap() {
+    let fixture = Fixture::new();
+    let mut serve = command(&fixture);
+    serve.env("AUTH_MAX_CONNECTIONS", "200");
+    let mut command = Command::new("/bin/sh");
+    command
+        .arg("-c")
+        .arg("ulimit -S -n 100 && exec \"$0\" \"$@\"")
+        .arg(serve.get_program())
+        .args(serve.get_args())
+        .env_clear()
+        .envs(
+            serve
+                .get_envs()
+                .filter_map(|(name, value)| Some((name, value?))),
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let running = Running::start(command);
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", running.child.id())).unwrap();
+    let open_files = limits
+        .lines()
+        .find(|line| line.starts_with("Max open files"))
+        .unwrap();
+    // "Max open files  <soft>  <hard>  files"
+    let fields: Vec<&str> = open_files.split_whitespace().collect();
+    let hard: u64 = fields[4].parse().unwrap_or(u64::MAX);
+    let expected = hard.min(200 + 64);
+    assert_eq!(fields[3], expected.to_string(), "{open_files}");
+    let warned = running
+        .seen
+        .iter()
+        .any(|line| line.contains("descriptor_limit_low"));
+    assert_eq!(
+        warned,
+        hard < 264,
+        "a warning only when the hard limit is too low"
+    );
+    assert_eq!(running.terminate().0, Some(0));
+}
+
+#[test]
+fn a_connection_cap_of_0_is_refused_with_a_reason() {
+    let fixture = Fixture::new();
+    for (flag, variable) in [(Some("0"), None), (None, Some("0"))] {
+        let mut command = command(&fixture);
+        if let Some(value) = variable {
+            command.env("AUTH_MAX_CONNECTIONS", value);
+        }
+        if let Some(value) = flag {
+            command.args(["--max-connections", value]);
+        }
+        let output = run_to_end(command);
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("--max-connections"), "{stderr}");
+        assert!(stderr.contains("must be at least 1"), "{stderr}");
+    }
 }
 
 fn hash_secret(input: &[u8]) -> Output {
@@ -381,6 +551,24 @@ impl Running {
 
     pub(crate) fn signal(&self, signal: Signal) {
         kill_process(Pid::from_child(&self.child), signal).unwrap();
+    }
+
+    /// SIGTERM, then the exit status if the process ends within `limit`; `None` (and the
+    /// process killed) if it does not.
+    pub(crate) fn terminate_within(mut self, limit: Duration) -> Option<Option<i32>> {
+        self.signal(Signal::TERM);
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status.code());
+            }
+            if Instant::now() > deadline {
+                self.child.kill().unwrap();
+                self.child.wait().unwrap();
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// SIGTERM, then the exit status and every remaining line of stdout and stderr.

@@ -5,6 +5,7 @@ mod binary;
 mod binary_keys;
 mod binary_logs;
 mod claims;
+mod connections;
 mod credential_cache;
 mod hostile_input;
 mod key_poll;

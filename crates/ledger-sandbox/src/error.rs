@@ -20,9 +20,6 @@ pub enum SandboxError {
     /// The listener's local address could not be read.
     #[error("cannot read the listener's local address")]
     LocalAddress(#[source] std::io::Error),
-    /// Serving HTTP failed.
-    #[error("the HTTP server failed")]
-    Serve(#[source] std::io::Error),
     /// [`Sandbox::start`](crate::Sandbox::start) was called outside a tokio runtime.
     #[error("Sandbox::start must be called from within a tokio runtime")]
     NoRuntime,

@@ -260,6 +260,7 @@ struct Prepared {
     state: Arc<AppState>,
     local_addr: SocketAddr,
     request_timeout: std::time::Duration,
+    connections: service_runtime::serve::ServeLimits,
     mode: &'static str,
 }
 
@@ -311,6 +312,7 @@ fn prepare(listener: &TcpListener, options: SandboxOptions) -> Result<Prepared, 
         state,
         local_addr,
         request_timeout: options.request_timeout,
+        connections: options.connections,
         mode,
     })
 }
@@ -327,10 +329,7 @@ async fn serve(
         authMode = prepared.mode,
         "ledger sandbox listening"
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(SandboxError::Serve)?;
+    service_runtime::serve::serve(listener, app, prepared.connections, shutdown).await;
     tracing::info!(event = "sandbox_stopped", addr = %prepared.local_addr, "ledger sandbox stopped");
     Ok(())
 }

@@ -28,6 +28,8 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(cli: Cli) -> anyhow::Result<()> {
+    let options = cli.options();
+    service_runtime::serve::raise_descriptor_limit(options.connections.max_connections);
     let addr = cli.socket_addr();
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
         format!(
@@ -43,6 +45,6 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
             "shutdown signal received"
         );
     };
-    ledger_sandbox::run(listener, cli.options(), shutdown).await?;
+    ledger_sandbox::run(listener, options, shutdown).await?;
     Ok(())
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use ledger_types::PartyId;
 use service_runtime::clock::{Clock, SystemClock};
+use service_runtime::serve::ServeLimits;
 use url::Url;
 
 use crate::SandboxError;
@@ -103,6 +104,10 @@ pub struct SandboxOptions {
     /// Longest a request may take before it is answered 408, so shutdown cannot wedge.
     /// Default 30 s.
     pub request_timeout: Duration,
+    /// The bounds of the HTTP connections (`service_runtime::serve`): a request head within
+    /// 10 s, a keep-alive connection idle at most 60 s, at most 1024 open connections, and
+    /// shutdown within 10 s (a request still running then is cut).
+    pub connections: ServeLimits,
 }
 
 impl SandboxOptions {
@@ -130,6 +135,7 @@ impl SandboxOptions {
             jwks: JwksOptions::default(),
             max_body_bytes: 256 * 1024,
             request_timeout: Duration::from_secs(30),
+            connections: ServeLimits::default(),
         }
     }
 

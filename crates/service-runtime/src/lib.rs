@@ -13,9 +13,12 @@
 //! - [`clock`]: [`Clock`](clock::Clock), the system clock and two test clocks.
 //! - [`report`]: an error and its causes on one line, each cause once; the binaries'
 //!   `<binary>: <reason>` start-up failure.
+//! - [`serve`]: the HTTP/1 serving loop of every server, with header-read and idle timeouts,
+//!   a cap on open connections and a shutdown deadline ([`ServeLimits`](serve::ServeLimits));
+//!   and, for binaries, the open-file limit raised to fit the cap.
 //! - [`error`]: why logging could not be set up ([`RuntimeError`]).
 //!
-//! Binaries use all of it. Libraries use [`clock`], [`report`] and the
+//! Binaries use all of it. Libraries use [`clock`], [`report`], [`serve`] and the
 //! [`LogFormat`](logging::LogFormat) their `cli` modules declare; they never install a
 //! subscriber nor read the process environment themselves.
 
@@ -24,6 +27,7 @@ pub mod env;
 pub mod error;
 pub mod logging;
 pub mod report;
+pub mod serve;
 pub mod signal;
 
 pub use error::RuntimeError;

@@ -260,6 +260,47 @@ async fn serves_metrics_on_its_listener() {
 }
 
 #[tokio::test]
+async fn half_sent_scrapes_are_closed_at_shutdown() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let auth = FakeAuth::start(|_| Reply::token(900)).await;
+    let config = builtin_config(&auth.base_url, "http://127.0.0.1:9");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let running = start(
+        &config,
+        &secrets(),
+        OracleOptions {
+            metrics_listener: Some(listener),
+            ..OracleOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    let address = running.metrics_addr().unwrap();
+    let mut sockets = Vec::new();
+    for _ in 0..5 {
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        stream
+            .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nAcc")
+            .await
+            .unwrap();
+        sockets.push(stream);
+    }
+    // Connections are accepted in order: once this scrape is answered, the five are served.
+    let scrape = reqwest::get(format!("http://{address}/metrics")).await;
+    assert_eq!(scrape.unwrap().status(), 200);
+    running.shutdown().await;
+    // They were closed by the server, not left to the process's end.
+    for stream in &mut sockets {
+        let mut chunk = [0u8; 64];
+        let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut chunk)).await;
+        assert!(
+            matches!(read, Ok(Ok(0) | Err(_))),
+            "a half-sent scrape is closed at shutdown"
+        );
+    }
+}
+
+#[tokio::test]
 async fn run_returns_when_the_shutdown_future_completes() {
     let auth = FakeAuth::start(|_| Reply::token(900)).await;
     let config = builtin_config(&auth.base_url, "http://127.0.0.1:9");

@@ -4,6 +4,7 @@
 mod authorization;
 mod binary;
 mod choices;
+mod connections;
 mod endpoints;
 mod hs256;
 mod jwks;
