@@ -34,6 +34,10 @@ pub const TOKEN_PATH: &str = "/auth/oauth/token";
 /// The JWKS path.
 pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 
+/// Signatures for recognised credentials queued per signing worker (one signature is about
+/// 0.3 ms, so a full queue is a few tens of milliseconds of work).
+const SIGNING_QUEUE_PER_WORKER: usize = 64;
+
 /// A server that passed its start-up checks and holds its keys, ready to serve.
 pub struct AuthServer {
     shared: Arc<ServiceState>,
@@ -82,6 +86,16 @@ impl AuthServer {
             action: "cannot start the bcrypt workers",
             source,
         })?;
+        let signing_pool = VerificationPool::start_named(
+            "auth-sign",
+            options.bcrypt_workers,
+            options.bcrypt_workers * SIGNING_QUEUE_PER_WORKER,
+            options.bcrypt_nice,
+        )
+        .map_err(|source| AuthError::Io {
+            action: "cannot start the signing workers",
+            source,
+        })?;
         let credential_cache =
             CredentialCache::new(options.credential_cache_size, options.credential_cache_ttl)
                 .map_err(|_| AuthError::Internal("cannot draw the credential cache's key"))?;
@@ -107,6 +121,7 @@ impl AuthServer {
             throttle: Throttle::new(options.throttle),
             credential_cache,
             pool,
+            signing_pool,
             metrics: AuthMetrics::new(),
             clock: options.clock,
             trusted_proxies: options.trusted_proxies,

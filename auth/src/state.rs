@@ -49,6 +49,9 @@ pub(crate) struct ServiceState {
     /// Credentials bcrypt verified recently (see `credential_cache`).
     pub(crate) credential_cache: CredentialCache,
     pub(crate) pool: VerificationPool,
+    /// Where tokens for recognised credentials are signed: idle-priority threads of their own,
+    /// so a flood of returning clients never delays health or JWKS and never waits for bcrypt.
+    pub(crate) signing_pool: VerificationPool,
     pub(crate) metrics: AuthMetrics,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) trusted_proxies: TrustedProxies,

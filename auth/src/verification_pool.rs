@@ -343,6 +343,16 @@ impl VerificationPool {
     /// Starts `threads` workers, each `nice` steps below normal priority, behind a queue of
     /// `queue` jobs (and the waiting tier).
     pub(crate) fn start(threads: usize, queue: usize, nice: i32) -> std::io::Result<Self> {
+        Self::start_named("auth-bcrypt", threads, queue, nice)
+    }
+
+    /// [`VerificationPool::start`] with threads called `<name>-<index>`.
+    pub(crate) fn start_named(
+        name: &str,
+        threads: usize,
+        queue: usize,
+        nice: i32,
+    ) -> std::io::Result<Self> {
         let inner = Arc::new(Inner {
             state: Mutex::new(State {
                 admission: Admission::new(queue),
@@ -353,7 +363,7 @@ impl VerificationPool {
         for index in 0..threads.max(1) {
             let inner = Arc::clone(&inner);
             std::thread::Builder::new()
-                .name(format!("auth-bcrypt-{index}"))
+                .name(format!("{name}-{index}"))
                 .stack_size(256 * 1024)
                 .spawn(move || work(&inner, nice))?;
         }

@@ -3,8 +3,8 @@
 //! - Clients that ignore `Retry-After` (they send the next request the moment an answer
 //!   arrives) at 8 and at 64 connections, every request seen for the first time (the
 //!   credential cache off, `AUTH_CREDENTIAL_CACHE_SIZE=0`), with `/auth/health` probed
-//!   meanwhile; then the same 8 clients with the cache on, returning with credentials the
-//!   server has verified before.
+//!   meanwhile; then the same 8 and 64 clients with the cache on, returning with credentials
+//!   the server has verified before, health probed at 64.
 //! - A flood of unknown client ids from 48 loopback addresses (127.0.0.2 to .49), two
 //!   connections each, ignoring `Retry-After`, while a client that already has tokens refreshes
 //!   from 127.0.0.50 and a client never seen before asks for its first token from 127.0.0.51;
@@ -27,7 +27,7 @@ use super::{
 };
 
 /// The cache switch of a server that has one; older servers ignore the variable.
-const CACHE_OFF: (&str, &str) = ("AUTH_CREDENTIAL_CACHE_SIZE", "0");
+pub(crate) const CACHE_OFF: (&str, &str) = ("AUTH_CREDENTIAL_CACHE_SIZE", "0");
 /// The longest header-read timeout allowed (the service's default is 10 s).
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// SIGTERM must end the process within this, whatever clients do.
@@ -89,6 +89,28 @@ pub(crate) fn run(binary: &std::path::Path, fixture: &Fixture, report: &mut Repo
             returning.tokens
         ),
         Some(ratio >= 20.0),
+    );
+    report.foreign(foreign);
+    let ((returning, health), foreign) = least_disturbed(cached.pid(), || {
+        std::thread::scope(|scope| {
+            let load = scope.spawn(|| runtime.block_on(impolite(&cached, 64)));
+            std::thread::sleep(WARM_UP);
+            let health = probe(&cached, "/auth/health", Some(PHASE / 2));
+            (load.join().unwrap(), health)
+        })
+    });
+    report.line(
+        "ignoring Retry-After, returning-client tokens/s at c=64",
+        format!(
+            "{:.1} tokens/s, {:.0} shed answers/s",
+            returning.tokens, returning.shed
+        ),
+        None,
+    );
+    report.line(
+        "  /auth/health p50 / p99 meanwhile",
+        format!("{:.3} / {:.3} ms", health.0, health.1),
+        Some(health.1 <= 2.0),
     );
     report.foreign(foreign);
     drop(cached);
