@@ -31,7 +31,6 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use aws_lc_rs::hmac;
-use aws_lc_rs::rand::SystemRandom;
 use tokio::time::Instant;
 
 use crate::secret_hash::BcryptHash;
@@ -50,6 +49,19 @@ struct Entry {
     verified_at: Instant,
 }
 
+/// 32 bytes from the kernel's generator (`getrandom`). Not aws-lc's: seeding its generator
+/// costs about 25 ms of CPU, which at start-up would be most of the service's cold start (the
+/// first RSA signature pays it instead).
+fn random_key() -> std::io::Result<[u8; 32]> {
+    let mut key = [0u8; 32];
+    let mut filled = 0;
+    while filled < key.len() {
+        filled +=
+            rustix::rand::getrandom(&mut key[filled..], rustix::rand::GetRandomFlags::empty())?;
+    }
+    Ok(key)
+}
+
 /// Keyed digests of recently verified credentials.
 pub(crate) struct CredentialCache {
     key: hmac::Key,
@@ -60,12 +72,9 @@ pub(crate) struct CredentialCache {
 
 impl CredentialCache {
     /// An empty cache with a fresh random key; `max_entries` 0 or a zero `max_age` disables it.
-    pub(crate) fn new(
-        max_entries: usize,
-        max_age: Duration,
-    ) -> Result<Self, aws_lc_rs::error::Unspecified> {
+    pub(crate) fn new(max_entries: usize, max_age: Duration) -> std::io::Result<Self> {
         Ok(Self {
-            key: hmac::Key::generate(hmac::HMAC_SHA256, &SystemRandom::new())?,
+            key: hmac::Key::new(hmac::HMAC_SHA256, &random_key()?),
             max_entries,
             max_age,
             entries: Mutex::new(HashMap::new()),
