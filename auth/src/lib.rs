@@ -62,7 +62,8 @@
 //!   recognised by a keyed digest (HMAC-SHA-256, random per-process key) of id, secret and the
 //!   matched hash, without bcrypt and without the queue; bcrypt stays the protection of the
 //!   registry at rest.
-//! - **Priorities.** bcrypt threads run under `SCHED_IDLE` (and nice +19); the async workers
+//! - **Priorities.** bcrypt threads, and the threads that sign returning clients' tokens, run
+//!   under `SCHED_IDLE` (and nice +19); the async workers
 //!   that answer health and JWKS preempt them the moment they wake, and bcrypt uses whatever
 //!   is left. On a host busy with other work this starves token issuance (the endpoint sheds
 //!   with 503) rather than health and JWKS; `AuthOptions::bcrypt_nice = 0` opts out.
