@@ -2,13 +2,12 @@
 //! the bcrypt queue; a wrong secret always goes to bcrypt; reloads drop what changed; the
 //! size and age bounds hold (paused clock, router driven in-process).
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use auth::AuthServer;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::ConnectInfo;
 use axum::http::Request;
 use tower::ServiceExt;
 
@@ -16,16 +15,7 @@ use crate::support::*;
 
 /// A metric's value from `/metrics` (0 when absent).
 async fn metric(server: &TestServer, name: &str) -> f64 {
-    let text = server
-        .http
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    metric_in(&text, name)
+    metric_in(&server.metrics().await, name)
 }
 
 fn metric_in(text: &str, name: &str) -> f64 {
@@ -192,19 +182,8 @@ fn cache_router(size: usize, ttl: Duration) -> (Fixture, Router) {
 }
 
 async fn issue(router: &Router, id: &str, secret: &str) {
-    let body = form_urlencoded::Serializer::new(String::new())
-        .append_pair("grant_type", "client_credentials")
-        .append_pair("client_id", id)
-        .append_pair("client_secret", secret)
-        .finish();
-    let mut request = Request::post("/auth/oauth/token")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(Body::from(body))
-        .unwrap();
-    let peer: IpAddr = "192.0.2.1".parse().unwrap();
-    request
-        .extensions_mut()
-        .insert(ConnectInfo(SocketAddr::new(peer, 40000)));
+    let peer = SocketAddr::from(([192, 0, 2, 1], 40000));
+    let request = token_request(peer, None, id, secret);
     let response = router.clone().oneshot(request).await.unwrap();
     assert_eq!(response.status(), 200);
 }

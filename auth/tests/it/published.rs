@@ -132,15 +132,7 @@ async fn two_servers_in_one_process_keep_separate_metrics() {
     let first = TestServer::start(first_fixture.options()).await;
     let second = TestServer::start(second_fixture.options()).await;
     first.token(SCHEDULER, SCHEDULER_SECRET).await;
-    let text = second
-        .http
-        .get(second.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = second.metrics().await;
     assert!(
         text.contains("auth_token_requests_total{outcome=\"issued\"} 0"),
         "{text}"

@@ -56,15 +56,7 @@ async fn requests_beyond_the_queue_are_shed_with_503_and_retry_after() {
         .await
         .unwrap();
     assert_eq!(health.status(), 200);
-    let metrics = server
-        .http
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = server.metrics().await;
     assert!(
         metrics.contains(&format!("auth_token_requests_shed_total {shed}")),
         "{metrics}"
@@ -82,9 +74,6 @@ async fn requests_beyond_the_queue_are_shed_with_503_and_retry_after() {
 async fn a_client_ignoring_retry_after_gets_at_most_one_shed_answer_a_second() {
     use std::net::SocketAddr;
 
-    use axum::body::Body;
-    use axum::extract::ConnectInfo;
-    use axum::http::Request;
     use tokio::time::{Duration, Instant};
     use tower::ServiceExt;
 
@@ -111,15 +100,8 @@ async fn a_client_ignoring_retry_after_gets_at_most_one_shed_answer_a_second() {
             let begun = Instant::now();
             let mut shed = 0u32;
             for _ in 0..6 {
-                let body =
-                    "grant_type=client_credentials&client_id=scheduler&client_secret=slow-secret";
-                let mut request = Request::post("/auth/oauth/token")
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .body(Body::from(body))
-                    .unwrap();
-                request
-                    .extensions_mut()
-                    .insert(ConnectInfo(SocketAddr::from(([192, 0, 2, 1], 40000))));
+                let peer = SocketAddr::from(([192, 0, 2, 1], 40000));
+                let request = token_request(peer, None, SCHEDULER, "slow-secret");
                 let sent = Instant::now();
                 let response = router.clone().oneshot(request).await.unwrap();
                 match response.status().as_u16() {
@@ -160,9 +142,6 @@ async fn a_flood_from_48_addresses_cannot_keep_a_new_client_out() {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-    use axum::body::Body;
-    use axum::extract::ConnectInfo;
-    use axum::http::Request;
     use tower::ServiceExt;
 
     // Cost 8: every failure (and every unknown id) costs a cost-8 bcrypt.
@@ -175,25 +154,16 @@ async fn a_flood_from_48_addresses_cannot_keep_a_new_client_out() {
     let mut options = fixture.options();
     options.bcrypt_workers = 1;
     options.bcrypt_queue = 2;
+    // Normal priority: other tests of this binary run at the same time, and idle-priority
+    // bcrypt would measure their load, not the admission order.
+    options.bcrypt_nice = 0;
     options.throttle.per_address_per_minute = 0;
     options.throttle.per_client_per_minute = 0;
     options.trusted_proxies = auth::TrustedProxies::parse_list("127.0.0.1").unwrap();
     let router = auth::AuthServer::prepare(options).unwrap().router();
     let request = |source: String, id: &str, secret: &str| {
-        let body = form_urlencoded::Serializer::new(String::new())
-            .append_pair("grant_type", "client_credentials")
-            .append_pair("client_id", id)
-            .append_pair("client_secret", secret)
-            .finish();
-        let mut request = Request::post("/auth/oauth/token")
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-forwarded-for", source)
-            .body(Body::from(body))
-            .unwrap();
-        request
-            .extensions_mut()
-            .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
-        request
+        let proxy = SocketAddr::from(([127, 0, 0, 1], 40000));
+        token_request(proxy, Some(&source), id, secret)
     };
     let stop = Arc::new(AtomicBool::new(false));
     let (answered, shed) = (Arc::new(AtomicU32::new(0)), Arc::new(AtomicU32::new(0)));
@@ -209,6 +179,9 @@ async fn a_flood_from_48_addresses_cannot_keep_a_new_client_out() {
                     match status.as_u16() {
                         401 => answered.fetch_add(1, Ordering::Relaxed),
                         503 => shed.fetch_add(1, Ordering::Relaxed),
+                        // A flooding request displaced back to waiting may reach the request
+                        // timeout on a loaded machine; that is the flood's loss, not the test's.
+                        408 => 0,
                         other => panic!("unexpected status {other}"),
                     };
                 }

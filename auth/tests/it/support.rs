@@ -1,10 +1,14 @@
 //! Fixtures: the example config, a registry of cost-4 hashes, a key generated once per test
 //! binary, and an in-process server on 127.0.0.1:0.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use auth::{AuthError, AuthOptions, ReloadTrigger, reload_channel};
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::Request;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use ledger_types::LedgerJwtClaims;
@@ -165,6 +169,12 @@ impl TestServer {
         format!("{}{path}", self.base)
     }
 
+    /// The text of `/metrics`.
+    pub(crate) async fn metrics(&self) -> String {
+        let response = self.http.get(self.url("/metrics")).send().await.unwrap();
+        response.text().await.unwrap()
+    }
+
     /// Stops the server and checks it shut down cleanly.
     pub(crate) async fn stop(self) {
         let _ = self.stop.send(());
@@ -249,4 +259,30 @@ pub(crate) async fn oauth_error(
     assert_eq!(headers["pragma"], "no-cache");
     let body: serde_json::Value = response.json().await.unwrap();
     (body["error"].as_str().unwrap().to_owned(), headers)
+}
+
+/// A client-credentials request for the router driven in-process: form body, the TCP peer
+/// `peer` as the connection would give it, and `X-Forwarded-For` when `forwarded` is given.
+pub(crate) fn token_request(
+    peer: SocketAddr,
+    forwarded: Option<&str>,
+    id: &str,
+    secret: &str,
+) -> Request<Body> {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .append_pair("grant_type", "client_credentials")
+        .append_pair("client_id", id)
+        .append_pair("client_secret", secret)
+        .finish();
+    let mut request = Request::post("/auth/oauth/token")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap();
+    if let Some(forwarded) = forwarded {
+        request
+            .headers_mut()
+            .insert("x-forwarded-for", forwarded.parse().unwrap());
+    }
+    request.extensions_mut().insert(ConnectInfo(peer));
+    request
 }

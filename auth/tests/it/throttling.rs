@@ -8,7 +8,6 @@ use std::time::Duration;
 use auth::{AuthServer, ThrottleLimits, TrustedProxies};
 use axum::Router;
 use axum::body::Body;
-use axum::extract::ConnectInfo;
 use axum::http::{Request, Response};
 use tower::ServiceExt;
 
@@ -43,23 +42,7 @@ async fn attempt(
     id: &str,
     secret: &str,
 ) -> Response<Body> {
-    let body = form_urlencoded::Serializer::new(String::new())
-        .append_pair("grant_type", "client_credentials")
-        .append_pair("client_id", id)
-        .append_pair("client_secret", secret)
-        .finish();
-    let mut request = Request::post("/auth/oauth/token")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(Body::from(body))
-        .unwrap();
-    if let Some(forwarded) = forwarded {
-        request
-            .headers_mut()
-            .insert("x-forwarded-for", forwarded.parse().unwrap());
-    }
-    request
-        .extensions_mut()
-        .insert(ConnectInfo(SocketAddr::new(peer, 40000)));
+    let request = token_request(SocketAddr::new(peer, 40000), forwarded, id, secret);
     router.clone().oneshot(request).await.unwrap()
 }
 
