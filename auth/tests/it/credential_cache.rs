@@ -32,19 +32,7 @@ const IN_FLIGHT: &str = "auth_token_requests_in_flight";
 async fn a_returning_client_is_served_while_the_bcrypt_queue_is_saturated() {
     let fixture = Fixture::new();
     // mark-publisher's costly hash keeps the single worker and its queue busy.
-    let slow_hash = auth::secret_hash::hash_secret(b"slow-secret", 12)
-        .unwrap()
-        .to_string();
-    fixture.write_registry(&format!(
-        "accounts:\n  - id: mark-publisher\n    clientSecretHash: \"{slow_hash}\"\n  - id: scheduler\n    clientSecretHash: \"{}\"\n",
-        hash(SCHEDULER_SECRET)
-    ));
-    let mut options = fixture.options();
-    options.bcrypt_workers = 1;
-    options.bcrypt_queue = 1;
-    options.throttle.per_address_per_minute = 0;
-    options.throttle.per_client_per_minute = 0;
-    let server = TestServer::start(options).await;
+    let server = TestServer::start(fixture.saturable(MARK_PUBLISHER, 12)).await;
     server.token(SCHEDULER, SCHEDULER_SECRET).await;
     assert_eq!(metric(&server, BCRYPT_RUNS).await, 1.0);
 
@@ -74,7 +62,8 @@ async fn a_returning_client_is_served_while_the_bcrypt_queue_is_saturated() {
     assert_eq!(metric(&server, HITS).await, 1.0);
     verify(&token, &server.jwks().await).unwrap();
     for status in flood.join_all().await {
-        assert!(status == 200 || status == 503, "{status}");
+        // The burst's own outcome: served, shed, or (on a loaded machine) timed out.
+        assert!(matches!(status, 200 | 503 | 408), "{status}");
     }
     server.stop().await;
 }

@@ -1,5 +1,6 @@
-//! Load shedding: past the bounded bcrypt queue the endpoint answers 503 with Retry-After at
-//! once, while health keeps answering.
+//! Load shedding: past the bounded bcrypt queue a request waits up to a second for a place,
+//! then gets 503 with Retry-After (never sooner), while health keeps answering; admission is
+//! fair between source addresses.
 
 use crate::support::*;
 
@@ -7,19 +8,7 @@ use crate::support::*;
 async fn requests_beyond_the_queue_are_shed_with_503_and_retry_after() {
     let fixture = Fixture::new();
     // A costly hash keeps the single worker busy long enough for the burst to pile up.
-    let slow_hash = auth::secret_hash::hash_secret(b"slow-secret", 12)
-        .unwrap()
-        .to_string();
-    fixture.write_registry(&format!(
-        "accounts:\n  - id: mark-publisher\n    clientSecretHash: \"{}\"\n  - id: scheduler\n    clientSecretHash: \"{slow_hash}\"\n",
-        hash(MARK_PUBLISHER_SECRET)
-    ));
-    let mut options = fixture.options();
-    options.bcrypt_workers = 1;
-    options.bcrypt_queue = 1;
-    options.throttle.per_address_per_minute = 0;
-    options.throttle.per_client_per_minute = 0;
-    let server = TestServer::start(options).await;
+    let server = TestServer::start(fixture.saturable(SCHEDULER, 12)).await;
     let mut burst = tokio::task::JoinSet::new();
     for _ in 0..12 {
         let request = server.http.post(server.url("/auth/oauth/token")).form(&[
@@ -78,20 +67,9 @@ async fn a_client_ignoring_retry_after_gets_at_most_one_shed_answer_a_second() {
     use tower::ServiceExt;
 
     let fixture = Fixture::new();
-    let slow_hash = auth::secret_hash::hash_secret(b"slow-secret", 10)
-        .unwrap()
-        .to_string();
-    fixture.write_registry(&format!(
-        "accounts:\n  - id: mark-publisher\n    clientSecretHash: \"{}\"\n  - id: scheduler\n    clientSecretHash: \"{slow_hash}\"\n",
-        hash(MARK_PUBLISHER_SECRET)
-    ));
-    let mut options = fixture.options();
-    options.bcrypt_workers = 1;
-    options.bcrypt_queue = 1;
+    let mut options = fixture.saturable(SCHEDULER, 10);
     options.request_timeout = None;
     options.credential_cache_size = 0;
-    options.throttle.per_address_per_minute = 0;
-    options.throttle.per_client_per_minute = 0;
     let router = auth::AuthServer::prepare(options).unwrap().router();
     let mut connections = tokio::task::JoinSet::new();
     for _ in 0..4 {

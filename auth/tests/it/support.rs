@@ -112,6 +112,36 @@ impl Fixture {
     pub(crate) fn write_registry(&self, text: &str) {
         std::fs::write(&self.registry_path, text).unwrap();
     }
+
+    /// Gives `slow_id` the secret `slow-secret` hashed at `cost` (the other account keeps its
+    /// cheap hash) and returns options with one bcrypt worker, one queued place and no
+    /// throttling: a few requests for `slow_id` keep the pool saturated. bcrypt runs at normal
+    /// priority, so the load of other tests running meanwhile cannot starve it.
+    pub(crate) fn saturable(&self, slow_id: &str, cost: u32) -> AuthOptions {
+        let slow_hash = auth::secret_hash::hash_secret(b"slow-secret", cost)
+            .unwrap()
+            .to_string();
+        let (other, other_secret) = if slow_id == MARK_PUBLISHER {
+            (SCHEDULER, SCHEDULER_SECRET)
+        } else {
+            (MARK_PUBLISHER, MARK_PUBLISHER_SECRET)
+        };
+        let other_hash = hash(other_secret);
+        let mut accounts = [(slow_id, slow_hash), (other, other_hash)];
+        accounts.sort();
+        let registry: String = accounts
+            .iter()
+            .map(|(id, hash)| format!("  - id: {id}\n    clientSecretHash: \"{hash}\"\n"))
+            .collect();
+        self.write_registry(&format!("accounts:\n{registry}"));
+        let mut options = self.options();
+        options.bcrypt_workers = 1;
+        options.bcrypt_queue = 1;
+        options.bcrypt_nice = 0;
+        options.throttle.per_address_per_minute = 0;
+        options.throttle.per_client_per_minute = 0;
+        options
+    }
 }
 
 /// A server running in-process until [`TestServer::stop`].
