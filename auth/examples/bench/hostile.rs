@@ -53,14 +53,7 @@ pub(crate) fn run(binary: &std::path::Path, fixture: &Fixture, report: &mut Repo
         None,
     );
     report.foreign(foreign);
-    let ((c64, health), foreign) = least_disturbed(pid, || {
-        std::thread::scope(|scope| {
-            let load = scope.spawn(|| runtime.block_on(impolite(&first_sight, 64)));
-            std::thread::sleep(WARM_UP);
-            let health = probe(&first_sight, "/auth/health", Some(PHASE / 2));
-            (load.join().unwrap(), health)
-        })
-    });
+    let ((c64, health), foreign) = least_disturbed(pid, || probed_impolite(&runtime, &first_sight));
     let ratio = c64.tokens / c8.tokens;
     report.line(
         "ignoring Retry-After, first-sight tokens/s at c=64",
@@ -91,14 +84,8 @@ pub(crate) fn run(binary: &std::path::Path, fixture: &Fixture, report: &mut Repo
         Some(ratio >= 20.0),
     );
     report.foreign(foreign);
-    let ((returning, health), foreign) = least_disturbed(cached.pid(), || {
-        std::thread::scope(|scope| {
-            let load = scope.spawn(|| runtime.block_on(impolite(&cached, 64)));
-            std::thread::sleep(WARM_UP);
-            let health = probe(&cached, "/auth/health", Some(PHASE / 2));
-            (load.join().unwrap(), health)
-        })
-    });
+    let ((returning, health), foreign) =
+        least_disturbed(cached.pid(), || probed_impolite(&runtime, &cached));
     report.line(
         "ignoring Retry-After, returning-client tokens/s at c=64",
         format!(
@@ -181,6 +168,17 @@ pub(crate) fn run(binary: &std::path::Path, fixture: &Fixture, report: &mut Repo
         Some(percentile(&wide, 0.5) - percentile(&small, 0.5) <= 1.0),
     );
     report.foreign(foreign);
+}
+
+/// 64 clients ignoring `Retry-After` while `/auth/health` is probed after the warm-up: the
+/// clients' rates and the probe's p50/p99.
+fn probed_impolite(runtime: &tokio::runtime::Runtime, server: &Server) -> (Rates, (f64, f64)) {
+    std::thread::scope(|scope| {
+        let load = scope.spawn(|| runtime.block_on(impolite(server, 64)));
+        std::thread::sleep(WARM_UP);
+        let health = probe(server, "/auth/health", Some(PHASE / 2));
+        (load.join().unwrap(), health)
+    })
 }
 
 struct Rates {
