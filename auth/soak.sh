@@ -25,7 +25,10 @@ printf 'accounts:\n  - id: mark-publisher\n    clientSecretHash: "%s"\n  - id: s
   "$HASH" "$HASH" > "$WORK/service-accounts.yaml"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
+# The credential cache off: wrk repeats one credential, which the cache would recognise after
+# the first bcrypt check; the soak keeps bcrypt itself at its limit (SOAK_CACHE_SIZE to change).
 AUTH_PORT=$PORT AUTH_BIND=127.0.0.1 AUTH_THROTTLE_ADDR_PER_MIN=0 AUTH_THROTTLE_CLIENT_PER_MIN=0 \
+  AUTH_CREDENTIAL_CACHE_SIZE=${SOAK_CACHE_SIZE:-0} \
   "$BIN" --config "$WORK/irsforge.yaml" --service-accounts "$WORK/service-accounts.yaml" \
   --keys "$WORK/keys" > "$WORK/server.log" 2>&1 &
 SERVER=$!
