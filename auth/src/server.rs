@@ -98,7 +98,10 @@ impl AuthServer {
         })?;
         let credential_cache =
             CredentialCache::new(options.credential_cache_size, options.credential_cache_ttl)
-                .map_err(|_| AuthError::Internal("cannot draw the credential cache's key"))?;
+                .map_err(|source| AuthError::Io {
+                    action: "cannot draw the credential cache's key",
+                    source,
+                })?;
         let accounts: HashMap<_, _> = config
             .auth
             .service_accounts
