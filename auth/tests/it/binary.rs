@@ -353,16 +353,13 @@ fn the_connection_cap_comes_from_auth_max_connections_and_refusals_are_logged() 
     assert_eq!(running.terminate().0, Some(0));
 }
 
-#[test]
-fn out_of_file_descriptors_the_server_pauses_and_recovers() {
-    let fixture = Fixture::new();
-    let serve = command(&fixture);
-    // The same command under a shell that lowers the descriptor limit first: the cap (1024)
-    // is then never reached and accept itself fails (EMFILE).
+/// `serve` run by a shell that first sets `ulimit <limit>`, with the same arguments and
+/// environment, its output piped.
+fn under_ulimit(serve: &Command, limit: &str) -> Command {
     let mut command = Command::new("/bin/sh");
     command
         .arg("-c")
-        .arg("ulimit -n 40 && exec \"$0\" \"$@\"")
+        .arg(format!("ulimit {limit} && exec \"$0\" \"$@\""))
         .arg(serve.get_program())
         .args(serve.get_args())
         .env_clear()
@@ -374,6 +371,16 @@ fn out_of_file_descriptors_the_server_pauses_and_recovers() {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    command
+}
+
+#[test]
+fn out_of_file_descriptors_the_server_pauses_and_recovers() {
+    let fixture = Fixture::new();
+    let serve = command(&fixture);
+    // The same command under a shell that lowers the descriptor limit first: the cap (1024)
+    // is then never reached and accept itself fails (EMFILE).
+    let command = under_ulimit(&serve, "-n 40");
     let mut running = Running::start(command);
     let low = running
         .seen
@@ -411,21 +418,7 @@ fn the_soft_descriptor_limit_is_raised_to_fit_the_connection_cap() {
     let fixture = Fixture::new();
     let mut serve = command(&fixture);
     serve.env("AUTH_MAX_CONNECTIONS", "200");
-    let mut command = Command::new("/bin/sh");
-    command
-        .arg("-c")
-        .arg("ulimit -S -n 100 && exec \"$0\" \"$@\"")
-        .arg(serve.get_program())
-        .args(serve.get_args())
-        .env_clear()
-        .envs(
-            serve
-                .get_envs()
-                .filter_map(|(name, value)| Some((name, value?))),
-        )
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let command = under_ulimit(&serve, "-S -n 100");
     let running = Running::start(command);
     let limits = std::fs::read_to_string(format!("/proc/{}/limits", running.child.id())).unwrap();
     let open_files = limits

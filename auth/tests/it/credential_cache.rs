@@ -7,8 +7,6 @@ use std::time::Duration;
 
 use auth::AuthServer;
 use axum::Router;
-use axum::body::Body;
-use axum::http::Request;
 use tower::ServiceExt;
 
 use crate::support::*;
@@ -16,12 +14,6 @@ use crate::support::*;
 /// A metric's value from `/metrics` (0 when absent).
 async fn metric(server: &TestServer, name: &str) -> f64 {
     metric_in(&server.metrics().await, name)
-}
-
-fn metric_in(text: &str, name: &str) -> f64 {
-    text.lines()
-        .find_map(|line| line.strip_prefix(&format!("{name} ")))
-        .map_or(0.0, |value| value.parse().unwrap())
 }
 
 const HITS: &str = "auth_credential_cache_hits_total";
@@ -178,15 +170,7 @@ async fn issue(router: &Router, id: &str, secret: &str) {
 }
 
 async fn router_metric(router: &Router, name: &str) -> f64 {
-    let response = router
-        .clone()
-        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    metric_in(std::str::from_utf8(&body).unwrap(), name)
+    metric_in(&router_metrics(router).await, name)
 }
 
 #[tokio::test(start_paused = true)]

@@ -316,3 +316,21 @@ pub(crate) fn token_request(
     request.extensions_mut().insert(ConnectInfo(peer));
     request
 }
+
+/// The text of `/metrics` from the router driven in-process.
+pub(crate) async fn router_metrics(router: &axum::Router) -> String {
+    use tower::ServiceExt;
+    let request = Request::get("/metrics").body(Body::empty()).unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    String::from_utf8(body.to_vec()).unwrap()
+}
+
+/// The value of the unlabelled metric `name` in a `/metrics` text (0 when absent).
+pub(crate) fn metric_in(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|line| line.strip_prefix(&format!("{name} ")))
+        .map_or(0.0, |value| value.parse().unwrap())
+}

@@ -8,7 +8,7 @@ use std::time::Duration;
 use auth::{AuthServer, ThrottleLimits, TrustedProxies};
 use axum::Router;
 use axum::body::Body;
-use axum::http::{Request, Response};
+use axum::http::Response;
 use tower::ServiceExt;
 
 use crate::support::*;
@@ -54,18 +54,10 @@ async fn status(router: &Router, peer: &str, id: &str, secret: &str) -> u16 {
 }
 
 async fn bcrypt_runs(router: &Router) -> u64 {
-    let response = router
-        .clone()
-        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    let text = String::from_utf8(body.to_vec()).unwrap();
-    text.lines()
-        .find_map(|line| line.strip_prefix("auth_bcrypt_verify_seconds_count "))
-        .map_or(0, |count| count.parse().unwrap())
+    metric_in(
+        &router_metrics(router).await,
+        "auth_bcrypt_verify_seconds_count",
+    ) as u64
 }
 
 #[tokio::test(start_paused = true)]
